@@ -1,0 +1,4 @@
+#pragma once
+namespace acctsec::cli {
+int run(int argc, char** argv);
+}
