@@ -1,4 +1,127 @@
 #include "run.hpp"
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "command.hpp"
+#include "core/cancel.hpp"
+#include "core/log.hpp"
+#include "exit_status.hpp"
+#include "fido/virtual/virtual_key.hpp"
+#include "globals.hpp"
+#include "output.hpp"
+
 namespace acctsec::cli {
-int run(int, char**) { return 0; }
+namespace {
+
+void on_interrupt(int) {
+  cancel_request();
+  // A second Ctrl-C ends the process at once, for an operation that will not notice the first.
+  ::signal(SIGINT, SIG_DFL);
 }
+
+void install_interrupt_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking read or poll must return EINTR
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+// Builds the whole command tree; the root calls the nouns in the order --help lists them.
+void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch) {
+  app.set_version_flag("--version", std::string("acctsec ") + ACCTSEC_VERSION);
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 ok, 1 the answer is no, 2 usage, 3 auth, 4 not found, 5 device or user action, "
+             "6 network, 7 timeout, 130 interrupted. See acctsec(1).");
+  add_global_options(app, globals);
+  register_version(app, dispatch);
+  register_key(app, dispatch);
+}
+
+// Settles options that need checking after parsing. Errors: usage.
+Result<void> finish_globals(GlobalOptions& globals, Deps& deps) {
+  if (!globals.timeout_text.empty()) {
+    auto timeout = parse_duration(globals.timeout_text);
+    if (!timeout || timeout->count() == 0)
+      return fail(ErrorCategory::usage, "--timeout takes a duration such as 30s, 500ms or 2m, not '" + globals.timeout_text + "'");
+    globals.timeout = *timeout;
+  }
+  if (globals.device && globals.device->empty()) globals.device.reset();
+  auto fault_text = deps.env ? deps.env("ACCTSEC_VIRTUAL_FAULT") : std::nullopt;
+  auto fault = fido::virtual_fault_parse(fault_text.value_or("none"));
+  if (!fault)
+    return fail(ErrorCategory::usage, "ACCTSEC_VIRTUAL_FAULT must be one of none, up-denied, touch-timeout, malformed-reply");
+  fido::virtual_set_fault(*fault);
+  return {};
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Deps& deps) {
+  GlobalOptions globals;
+  Dispatch dispatch;
+  CLI::App app{"acctsec: enroll and test FIDO2 security keys, verify enrollment, check account security, "
+               "and justify access to account data.",
+               "acctsec"};
+  build_app(app, globals, dispatch);
+  Output early(deps, globals);
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    *deps.out << app.help();
+    return k_exit_ok;
+  } catch (const CLI::CallForAllHelp&) {
+    *deps.out << app.help("", CLI::AppFormatMode::All);
+    return k_exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    *deps.out << app.version() << '\n';
+    return k_exit_ok;
+  } catch (const CLI::ParseError& e) {
+    // Find the deepest subcommand that was reached, to point at its help.
+    std::string path = "acctsec";
+    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
+      sub = sub->get_subcommands().front();
+      path += " " + sub->get_name();
+    }
+    early.error(std::string(e.what()) + fmt::format("\nRun '{} --help' for usage.", path));
+    return k_exit_usage;
+  }
+
+  if (auto ok = finish_globals(globals, deps); !ok) {
+    early.error(ok.error().message);
+    return exit_status(ok.error().category);
+  }
+  Output output(deps, globals);
+  if (globals.debug) {
+    std::ostream* err = deps.err;
+    log_set_sink([err](std::string_view component, std::string_view message) {
+      *err << "acctsec: debug: " << component << ": " << message << '\n';
+    });
+  }
+  Context ctx{deps, globals, output};
+  Result<int> result = dispatch.action ? dispatch.action(ctx) : fail(ErrorCategory::usage, "no command given; run acctsec --help");
+  log_set_sink({});
+  if (result) return *result;
+  output.error(result.error().message);
+  return exit_status(result.error().category);
+}
+
+int run(int argc, char** argv) {
+  install_interrupt_handler();
+  Deps deps = Deps::from_process();
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const int status = run(args, deps);
+  deps.out->flush();
+  return status;
+}
+
+}  // namespace acctsec::cli

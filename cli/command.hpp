@@ -1,0 +1,35 @@
+// How a verb plugs into the tree: its CLI11 callback records which action to run; the root
+// runs it after parsing, with the Context built from the parsed global options.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "core/error.hpp"
+#include "output.hpp"
+
+namespace acctsec::cli {
+
+// An action returns the exit status of a completed command (0, or 1 when a check said no),
+// or the Error that stopped it.
+using Action = std::function<Result<int>(Context&)>;
+
+struct Dispatch {
+  Action action;
+};
+
+// Binds `run` with its options struct (owned by the callback) to `command`.
+template <typename Options>
+void bind_action(CLI::App* command, Dispatch& dispatch, std::shared_ptr<Options> options,
+                 Result<int> (*run)(const Options&, Context&)) {
+  command->callback([&dispatch, options, run] {
+    dispatch.action = [options, run](Context& ctx) { return run(*options, ctx); };
+  });
+}
+
+void register_version(CLI::App& app, Dispatch& dispatch);
+void register_key(CLI::App& app, Dispatch& dispatch);
+
+}  // namespace acctsec::cli

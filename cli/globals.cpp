@@ -1,0 +1,43 @@
+#include "globals.hpp"
+
+#include <charconv>
+
+namespace acctsec::cli {
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr == text.data()) return std::nullopt;
+  const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  std::uint64_t factor = 0;
+  if (unit.empty() || unit == "s") factor = 1000;
+  else if (unit == "ms") factor = 1;
+  else if (unit == "m") factor = 60'000;
+  else if (unit == "h") factor = 3'600'000;
+  else return std::nullopt;
+  if (value > 1'000'000'000) return std::nullopt;
+  return std::chrono::milliseconds(value * factor);
+}
+
+void add_global_options(CLI::App& app, GlobalOptions& g) {
+  const char* group = "Global options";
+  app.add_flag("--json", g.json, "Print one JSON document (NDJSON for streams) on stdout")->group(group);
+  app.add_option("--color", g.color, "Colour output: auto, always or never (NO_COLOR also turns it off)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, ColorMode>{{"auto", ColorMode::auto_}, {"always", ColorMode::always}, {"never", ColorMode::never}},
+          CLI::ignore_case))
+      ->group(group);
+  app.add_flag("-q,--quiet", g.quiet, "Print only data and errors")->group(group);
+  app.add_flag("-v,--verbose", g.verbose, "Explain what is being done, on stderr")->group(group);
+  app.add_flag("--debug", g.debug, "Trace library and device traffic on stderr (secrets redacted)")->group(group);
+  app.add_option("--config", g.config_file, "Configuration file (default $XDG_CONFIG_HOME/acctsec/config.toml)")
+      ->envname("ACCTSEC_CONFIG")->group(group);
+  app.add_option("--profile", g.profile, "Configuration profile")->envname("ACCTSEC_PROFILE")->group(group);
+  app.add_option("--timeout", g.timeout_text, "Deadline for each device or network call, e.g. 30s, 500ms, 2m")
+      ->envname("ACCTSEC_TIMEOUT")->group(group);
+  app.add_option("--device", g.device, "Security key to use: a device path, or virtual:FILE for a virtual key")
+      ->envname("ACCTSEC_DEVICE")->group(group);
+}
+
+}  // namespace acctsec::cli

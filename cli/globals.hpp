@@ -1,0 +1,32 @@
+// Global options (DESIGN.md): accepted before or after the subcommand.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace acctsec::cli {
+
+enum class ColorMode { auto_, always, never };
+
+struct GlobalOptions {
+  bool json = false;
+  ColorMode color = ColorMode::auto_;
+  bool quiet = false;
+  bool verbose = false;
+  bool debug = false;
+  std::string config_file;
+  std::string profile;
+  std::string timeout_text;
+  std::chrono::milliseconds timeout{30000};  // deadline for each device or network call
+  std::optional<std::string> device;
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& globals);
+
+// Parses "500ms", "30s", "2m", "1h", or a plain number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+}  // namespace acctsec::cli
