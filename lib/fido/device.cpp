@@ -15,6 +15,12 @@ namespace {
 
 constexpr std::size_t k_max_devices = 64;
 
+// A virtual key whose file is missing is, to the user, a key that is not there: a device problem.
+Error virtual_unusable(Error e) {
+  if (e.category == ErrorCategory::not_found) e.category = ErrorCategory::device;
+  return e;
+}
+
 std::string no_key_message() {
   return "no security key found. Insert a key (and check permissions with acctsec doctor), or use a "
          "virtual key: acctsec key virtual create FILE, then acctsec --device virtual:FILE key info";
@@ -47,7 +53,7 @@ Result<std::vector<DeviceEntry>> device_list(const std::optional<std::string>& n
 
   if (named_path && is_virtual_path(*named_path)) {
     auto description = virtual_describe(virtual_file(*named_path));
-    if (!description) return fail(description.error());
+    if (!description) return fail(virtual_unusable(description.error()));
     DeviceEntry e;
     e.path = *named_path;
     e.manufacturer = "acctsec";
@@ -77,7 +83,7 @@ Result<Device> Device::open(const std::string& path, std::chrono::milliseconds t
   if (is_virtual) {
     // Check the state file first: libfido2 reports a failed open only as a generic error.
     auto description = virtual_describe(virtual_file(path));
-    if (!description) return fail(description.error());
+    if (!description) return fail(virtual_unusable(description.error()));
   }
   fido_dev_t* dev = fido_dev_new();
   if (dev == nullptr) return fail(ErrorCategory::internal, "out of memory opening " + path);
@@ -90,7 +96,7 @@ Result<Device> Device::open(const std::string& path, std::chrono::milliseconds t
   if (rc != FIDO_OK) {
     fido_dev_free(&dev);
     if (is_virtual) {
-      if (auto why = virtual_last_open_error()) return fail(*why);
+      if (auto why = virtual_last_open_error()) return fail(virtual_unusable(*why));
     }
     if (cancel_requested()) return fail(ErrorCategory::cancelled, "interrupted while opening " + path);
     Error e = fido_error(rc, "opening " + path);

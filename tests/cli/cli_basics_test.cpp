@@ -1,0 +1,181 @@
+// The command tree without a device: parsing, output conventions, exit statuses, PIN sources.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli/exit_status.hpp"
+#include "support/cli_harness.hpp"
+
+using acctsec::test::FakeWorld;
+using acctsec::test::run_cli;
+using acctsec::test::TempDir;
+
+TEST_SUITE("cli::basics") {
+  TEST_CASE("version prints the version, and --json a schema-tagged document") {
+    auto r = run_cli({"version"});
+    CHECK(r.status == 0);
+    CHECK(r.out == std::string("acctsec ") + ACCTSEC_VERSION + "\n");
+    auto j = run_cli({"version", "--json"});
+    CHECK(j.status == 0);
+    auto doc = nlohmann::json::parse(j.out);
+    CHECK(doc["schema"] == "acctsec.version/1");
+    CHECK(doc["version"] == ACCTSEC_VERSION);
+    CHECK(doc["libfido2"].get<std::string>().starts_with("1."));
+    CHECK(j.out.starts_with("{\"schema\":"));
+  }
+
+  TEST_CASE("--version works without a subcommand") {
+    auto r = run_cli({"--version"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find(ACCTSEC_VERSION) != std::string::npos);
+  }
+
+  TEST_CASE("global options are accepted after the subcommand too") {
+    auto r = run_cli({"version", "--json", "--color", "never", "-q"});
+    CHECK(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out)["schema"] == "acctsec.version/1");
+  }
+
+  TEST_CASE("an unknown command is a usage error (2) that points at --help") {
+    auto r = run_cli({"frobnicate"});
+    CHECK(r.status == 2);
+    CHECK(r.err.starts_with("acctsec: error: "));
+    CHECK(r.err.find("--help") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+
+  TEST_CASE("a missing required option is a usage error naming the option") {
+    auto r = run_cli({"key", "enroll", "--user", "alice"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--rp-id") != std::string::npos);
+    CHECK(r.err.find("acctsec key enroll --help") != std::string::npos);
+  }
+
+  TEST_CASE("a noun without a verb is a usage error") {
+    CHECK(run_cli({"key"}).status == 2);
+    CHECK(run_cli({}).status == 2);
+  }
+
+  TEST_CASE("there is no PIN option on argv") {
+    auto r = run_cli({"key", "enroll", "--rp-id", "example.com", "--user", "alice", "--pin", "1234"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--pin") != std::string::npos);
+  }
+
+  TEST_CASE("--timeout takes a duration and refuses anything else") {
+    auto r = run_cli({"--timeout", "soon", "version"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--timeout takes a duration") != std::string::npos);
+    CHECK(run_cli({"--timeout", "0", "version"}).status == 2);
+    CHECK(run_cli({"--timeout", "1500ms", "version"}).status == 0);
+    CHECK(run_cli({"--timeout", "2m", "version"}).status == 0);
+  }
+
+  TEST_CASE("an unknown virtual fault name is a usage error") {
+    FakeWorld w;
+    w.env["ACCTSEC_VIRTUAL_FAULT"] = "explode";
+    auto r = run_cli({"version"}, w);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("ACCTSEC_VIRTUAL_FAULT") != std::string::npos);
+  }
+
+  TEST_CASE("--help prints usage on stdout and exits 0") {
+    auto r = run_cli({"key", "--help"});
+    CHECK(r.status == 0);
+    CHECK(r.out.find("enroll") != std::string::npos);
+    CHECK(r.out.find("virtual") != std::string::npos);
+  }
+
+  TEST_CASE("with no key attached, key info fails with 5 and says how to select a virtual key") {
+    auto r = run_cli({"key", "info"});
+    CHECK(r.status == 5);
+    CHECK(r.err.find("no security key found") != std::string::npos);
+    CHECK(r.err.find("--device virtual:FILE") != std::string::npos);
+  }
+
+  TEST_CASE("with no key attached, key list prints nothing on stdout and exits 0") {
+    auto r = run_cli({"key", "list"});
+    CHECK(r.status == 0);
+    CHECK(r.out.empty());
+    auto j = run_cli({"key", "list", "--json"});
+    CHECK(j.status == 0);
+    CHECK(nlohmann::json::parse(j.out) == nlohmann::json::parse(R"({"schema":"acctsec.key.list/1","devices":[]})"));
+  }
+
+  TEST_CASE("colour follows --color, NO_COLOR and the terminal") {
+    FakeWorld tty;
+    tty.terminal = true;
+    auto colored = run_cli({"--color", "always", "frobnicate"}, tty);
+    CHECK(colored.err.find("\x1b[") != std::string::npos);
+    auto plain = run_cli({"--color", "never", "frobnicate"}, tty);
+    CHECK(plain.err.find("\x1b[") == std::string::npos);
+    // A parse error is reported before options settle, so check NO_COLOR on a later error.
+    FakeWorld no_color = tty;
+    no_color.env["NO_COLOR"] = "1";
+    auto r = run_cli({"key", "info"}, no_color);
+    CHECK(r.status == 5);
+    CHECK(r.err.find("\x1b[") == std::string::npos);
+    auto on_tty = run_cli({"key", "info"}, tty);
+    CHECK(on_tty.err.find("\x1b[31m") != std::string::npos);
+    auto piped = run_cli({"key", "info"});
+    CHECK(piped.err.find("\x1b[") == std::string::npos);
+  }
+}
+
+TEST_SUITE("cli::pin_sources") {
+  TEST_CASE("a PIN file readable by others is refused with the chmod to run") {
+    TempDir dir;
+    acctsec::test::write_file(dir.file("pin"), "1234\n", 0644);
+    auto r = run_cli({"key", "virtual", "create", dir.file("key.json"), "--pin-file", dir.file("pin")});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("chmod 600 " + dir.file("pin")) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.file("key.json")));
+  }
+
+  TEST_CASE("a missing PIN file is a usage error") {
+    TempDir dir;
+    auto r = run_cli({"key", "virtual", "create", dir.file("key.json"), "--pin-file", dir.file("nope")});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("cannot open") != std::string::npos);
+  }
+
+  TEST_CASE("--pin-fd with a descriptor that is not open is a usage error") {
+    TempDir dir;
+    auto r = run_cli({"key", "virtual", "create", dir.file("key.json"), "--pin-fd", "977"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("not open") != std::string::npos);
+  }
+
+  TEST_CASE("--pin-env reads ACCTSEC_PIN only when asked, and an empty one is refused") {
+    TempDir dir;
+    FakeWorld w;
+    w.env["ACCTSEC_PIN"] = "";
+    auto r = run_cli({"key", "virtual", "create", dir.file("key.json"), "--pin-env"}, w);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("ACCTSEC_PIN is empty") != std::string::npos);
+  }
+
+  TEST_CASE("two PIN sources at once are a usage error") {
+    TempDir dir;
+    auto r = run_cli({"key", "virtual", "create", dir.file("k"), "--pin-env", "--pin-fd", "0"});
+    CHECK(r.status == 2);
+  }
+}
+
+TEST_SUITE("cli::exit_status") {
+  TEST_CASE("every error category maps to the documented exit status") {
+    using acctsec::ErrorCategory;
+    using acctsec::cli::exit_status;
+    CHECK(exit_status(ErrorCategory::rejected) == 1);
+    CHECK(exit_status(ErrorCategory::usage) == 2);
+    CHECK(exit_status(ErrorCategory::auth) == 3);
+    CHECK(exit_status(ErrorCategory::not_found) == 4);
+    CHECK(exit_status(ErrorCategory::device) == 5);
+    CHECK(exit_status(ErrorCategory::network) == 6);
+    CHECK(exit_status(ErrorCategory::timeout) == 7);
+    CHECK(exit_status(ErrorCategory::internal) == 70);
+    CHECK(exit_status(ErrorCategory::cancelled) == 130);
+  }
+}

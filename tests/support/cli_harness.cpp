@@ -1,0 +1,150 @@
+#include "support/cli_harness.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "cli/run.hpp"
+#include "core/cancel.hpp"
+#include "fido/virtual/virtual_key.hpp"
+
+namespace acctsec::test {
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "acctsec-test-XXXXXX").string();
+  if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  m_path = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world) {
+  std::ostringstream out, err;
+  cli::Deps deps;
+  deps.out = &out;
+  deps.err = &err;
+  deps.out_is_tty = deps.err_is_tty = deps.in_is_tty = world.terminal;
+  auto env = world.env;
+  deps.env = [env](std::string_view name) -> std::optional<std::string> {
+    auto it = env.find(std::string(name));
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+  auto answers = std::make_shared<std::vector<std::string>>(world.answers);
+  auto next = [answers, seen = world.prompts_seen](std::string_view prompt) -> Result<std::string> {
+    if (seen) seen->emplace_back(prompt);
+    if (answers->empty()) return fail(ErrorCategory::usage, "test: no answer left for prompt");
+    std::string a = answers->front();
+    answers->erase(answers->begin());
+    return a;
+  };
+  deps.prompt_line = next;
+  deps.prompt_secret = [next](std::string_view prompt) -> Result<Secret> {
+    auto a = next(prompt);
+    if (!a) return fail(a.error());
+    return Secret(std::move(*a));
+  };
+  cancel_reset();
+  CliRun r;
+  r.status = cli::run(args, deps);
+  fido::virtual_set_fault(fido::VirtualFault::none);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+namespace {
+
+std::string drain(int fd) {
+  std::string s;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    s.append(buf, static_cast<std::size_t>(n));
+  }
+  return s;
+}
+
+CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
+             int interrupt_after_ms) {
+  TempDir io;
+  const std::string out_path = io.file("out"), err_path = io.file("err"), in_path = io.file("in");
+  write_file(in_path, input);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int in = ::open(in_path.c_str(), O_RDONLY);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::setsid();  // no controlling terminal: prompts cannot reach the developer's tty
+    std::vector<std::string> env_strings = {"PATH=/usr/bin:/bin"};
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_strings = {ACCTSEC_BINARY};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    ::execve(ACCTSEC_BINARY, argv.data(), envp.data());
+    ::_exit(127);
+  }
+  if (interrupt_after_ms >= 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(interrupt_after_ms));
+    ::kill(pid, SIGINT);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  CliRun r;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  return r;
+}
+
+}  // namespace
+
+CliRun run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input) {
+  return spawn(args, env, input, -1);
+}
+
+CliRun run_binary_interrupted(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                              int interrupt_after_ms) {
+  return spawn(args, env, "", interrupt_after_ms);
+}
+
+void write_file(const std::string& path, const std::string& content, unsigned mode) {
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << content;
+  }
+  ::chmod(path.c_str(), mode);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace acctsec::test

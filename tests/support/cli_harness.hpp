@@ -1,0 +1,56 @@
+// Test support: run the command tree in-process with fake Deps, run the real binary as a child
+// process, and make temporary folders.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace acctsec::test {
+
+// A fresh temporary folder, removed with everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+struct CliRun {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+// How the fake outside world looks to an in-process run.
+struct FakeWorld {
+  std::map<std::string, std::string> env;   // nothing else is visible
+  bool terminal = false;                    // stdin/stdout/stderr are TTYs and prompts work
+  std::vector<std::string> answers;         // answers to prompts (secret or typed), in order
+  std::vector<std::string>* prompts_seen = nullptr;
+};
+
+// Runs `acctsec ARGS...` in-process.
+CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world = {});
+
+// Runs the real binary with a clean environment (PATH plus `env`), stdin from `input`.
+CliRun run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                  const std::string& input = "");
+
+// Starts the real binary; `interrupt_after_ms` later sends SIGINT; returns when it exits.
+CliRun run_binary_interrupted(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                              int interrupt_after_ms);
+
+// Writes a file with the given mode.
+void write_file(const std::string& path, const std::string& content, unsigned mode = 0600);
+std::string read_file(const std::string& path);
+
+}  // namespace acctsec::test
