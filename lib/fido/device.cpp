@@ -133,8 +133,11 @@ Result<void> Device::check(int code, std::string_view operation, std::chrono::st
     e.fido_code = code;
     return fail(std::move(e));
   }
+  // libfido2 spends the deadline across several reads (keepalives), rounding each down, so a
+  // receive failure within a few milliseconds of the deadline is the deadline.
   const auto elapsed = std::chrono::steady_clock::now() - started;
-  if (m_timeout.count() > 0 && elapsed >= m_timeout && (code == FIDO_ERR_RX || code == FIDO_ERR_TX)) {
+  const auto slack = std::chrono::milliseconds(50);
+  if (m_timeout.count() > 0 && elapsed + slack >= m_timeout && (code == FIDO_ERR_RX || code == FIDO_ERR_TX)) {
     fido_dev_cancel(m_dev);
     Error e{ErrorCategory::timeout,
             fmt::format("{} timed out after {} s waiting for the key; touch the key when it blinks, or raise --timeout",
