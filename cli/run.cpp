@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "app.hpp"
 #include "command.hpp"
 #include "core/cancel.hpp"
 #include "core/log.hpp"
@@ -34,18 +35,6 @@ void install_interrupt_handler() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-// Builds the whole command tree; the root calls the nouns in the order --help lists them.
-void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch) {
-  app.set_version_flag("--version", std::string("acctsec ") + ACCTSEC_VERSION);
-  app.fallthrough();
-  app.require_subcommand(1);
-  app.footer("Exit status: 0 ok, 1 the answer is no, 2 usage, 3 auth, 4 not found, 5 device or user action, "
-             "6 network, 7 timeout, 130 interrupted. See acctsec(1).");
-  add_global_options(app, globals);
-  register_version(app, dispatch);
-  register_key(app, dispatch);
-}
-
 // Settles options that need checking after parsing. Errors: usage.
 Result<void> finish_globals(GlobalOptions& globals, Deps& deps) {
   if (!globals.timeout_text.empty()) {
@@ -65,6 +54,18 @@ Result<void> finish_globals(GlobalOptions& globals, Deps& deps) {
 
 }  // namespace
 
+// Builds the whole command tree; the root calls the nouns in the order --help lists them.
+void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch) {
+  app.set_version_flag("--version", std::string("acctsec ") + ACCTSEC_VERSION);
+  app.fallthrough();
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 ok, 1 the answer is no, 2 usage, 3 auth, 4 not found, 5 device or user action, "
+             "6 network, 7 timeout, 130 interrupted. See acctsec(1).");
+  add_global_options(app, globals);
+  register_version(app, dispatch);
+  register_key(app, dispatch);
+}
+
 int run(const std::vector<std::string>& args, Deps& deps) {
   GlobalOptions globals;
   Dispatch dispatch;
@@ -72,7 +73,6 @@ int run(const std::vector<std::string>& args, Deps& deps) {
                "and justify access to account data.",
                "acctsec"};
   build_app(app, globals, dispatch);
-  Output early(deps, globals);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
     app.parse(reversed);
@@ -92,12 +92,13 @@ int run(const std::vector<std::string>& args, Deps& deps) {
       sub = sub->get_subcommands().front();
       path += " " + sub->get_name();
     }
-    early.error(std::string(e.what()) + fmt::format("\nRun '{} --help' for usage.", path));
+    // Built after parsing so that a --color given before the mistake is honoured.
+    Output(deps, globals).error(std::string(e.what()) + fmt::format("\nRun '{} --help' for usage.", path));
     return k_exit_usage;
   }
 
   if (auto ok = finish_globals(globals, deps); !ok) {
-    early.error(ok.error().message);
+    Output(deps, globals).error(ok.error().message);
     return exit_status(ok.error().category);
   }
   Output output(deps, globals);
