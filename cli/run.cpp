@@ -11,6 +11,7 @@
 #include "app.hpp"
 #include "command.hpp"
 #include "core/cancel.hpp"
+#include "core/config.hpp"
 #include "core/log.hpp"
 #include "exit_status.hpp"
 #include "fido/virtual/virtual_key.hpp"
@@ -35,8 +36,29 @@ void install_interrupt_handler() {
   ::sigaction(SIGTERM, &sa, nullptr);
 }
 
+// Fills the global options that neither a flag nor the environment set from the config file
+// (flag > environment > profile > file default > built-in default). Errors: usage.
+Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& deps) {
+  const bool named = !globals.config_file.empty();
+  const std::string path = named ? globals.config_file
+                                 : config_default_path(deps.env("XDG_CONFIG_HOME"), deps.env("HOME"));
+  auto config = config_load(path, named, globals.profile);
+  if (!config) return fail(config.error());
+  auto unset = [&](const char* name) { return app.get_option(name)->count() == 0; };
+  if (auto device = config->get("device"); device && unset("--device")) globals.device = *device;
+  if (auto timeout = config->get("timeout"); timeout && unset("--timeout")) globals.timeout_text = *timeout;
+  if (auto color = config->get("color"); color && unset("--color")) {
+    if (*color == "always") globals.color = ColorMode::always;
+    else if (*color == "never") globals.color = ColorMode::never;
+    else if (*color == "auto") globals.color = ColorMode::auto_;
+    else return fail(ErrorCategory::usage, config->settings["color"].origin + ": color must be auto, always or never");
+  }
+  return {};
+}
+
 // Settles options that need checking after parsing. Errors: usage.
-Result<void> finish_globals(GlobalOptions& globals, Deps& deps) {
+Result<void> finish_globals(const CLI::App& app, GlobalOptions& globals, Deps& deps) {
+  if (auto ok = apply_config(app, globals, deps); !ok) return ok;
   if (!globals.timeout_text.empty()) {
     auto timeout = parse_duration(globals.timeout_text);
     if (!timeout || timeout->count() == 0)
@@ -97,7 +119,7 @@ int run(const std::vector<std::string>& args, Deps& deps) {
     return k_exit_usage;
   }
 
-  if (auto ok = finish_globals(globals, deps); !ok) {
+  if (auto ok = finish_globals(app, globals, deps); !ok) {
     Output(deps, globals).error(ok.error().message);
     return exit_status(ok.error().category);
   }

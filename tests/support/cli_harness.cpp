@@ -67,18 +67,6 @@ CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world) {
 
 namespace {
 
-std::string drain(int fd) {
-  std::string s;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    s.append(buf, static_cast<std::size_t>(n));
-  }
-  return s;
-}
-
 CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
              int interrupt_after_ms) {
   TempDir io;
