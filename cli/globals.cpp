@@ -20,13 +20,18 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   return std::chrono::milliseconds(value * factor);
 }
 
+std::optional<ColorMode> parse_color(std::string_view text) {
+  if (text == "auto") return ColorMode::auto_;
+  if (text == "always") return ColorMode::always;
+  if (text == "never") return ColorMode::never;
+  return std::nullopt;
+}
+
 void add_global_options(CLI::App& app, GlobalOptions& g) {
   const char* group = "Global options";
   app.add_flag("--json", g.json, "Print one JSON document (NDJSON for streams) on stdout")->group(group);
-  app.add_option("--color", g.color, "Colour output: auto, always or never (NO_COLOR also turns it off)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, ColorMode>{{"auto", ColorMode::auto_}, {"always", ColorMode::always}, {"never", ColorMode::never}},
-          CLI::ignore_case))
+  app.add_option("--color", g.color_text, "Colour output: auto, always or never (NO_COLOR also turns it off)")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->group(group);
   app.add_flag("-q,--quiet", g.quiet, "Print only data and errors")->group(group);
   app.add_flag("-v,--verbose", g.verbose, "Explain what is being done, on stderr")->group(group);

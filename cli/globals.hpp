@@ -14,6 +14,7 @@ enum class ColorMode { auto_, always, never };
 struct GlobalOptions {
   bool json = false;
   ColorMode color = ColorMode::auto_;
+  std::string color_text;                    // as given; settled into `color` after parsing
   bool quiet = false;
   bool verbose = false;
   bool debug = false;
@@ -25,6 +26,9 @@ struct GlobalOptions {
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& globals);
+
+// "auto", "always", "never" -> ColorMode.
+std::optional<ColorMode> parse_color(std::string_view text);
 
 // Parses "500ms", "30s", "2m", "1h", or a plain number of seconds.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

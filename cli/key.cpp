@@ -130,7 +130,7 @@ Result<int> run_key_info(const KeyInfoOptions&, Context& ctx) {
   f.emplace_back("Algorithms", join(algorithms));
   f.emplace_back("Transports", join(info->transports));
   std::string pin = !info->pin_supported ? "not supported" : info->pin_set ? "set" : "not set";
-  if (info->pin_retries) pin += fmt::format(", {} retries left", *info->pin_retries);
+  if (info->pin_set && info->pin_retries) pin += fmt::format(", {} retries left", *info->pin_retries);
   if (info->pin_retries && *info->pin_retries == 0) pin += " (blocked: acctsec key reset)";
   f.emplace_back("PIN", pin);
   std::vector<std::string> protocols;
@@ -138,7 +138,7 @@ Result<int> run_key_info(const KeyInfoOptions&, Context& ctx) {
   f.emplace_back("PIN protocols", join(protocols));
   f.emplace_back("Discoverable slots left", info->remaining_discoverable ? std::to_string(*info->remaining_discoverable) : "not reported");
   f.emplace_back("Credential management", info->credential_management ? "yes" : "no");
-  f.emplace_back("Firmware", std::to_string(info->firmware_version));
+  f.emplace_back("Firmware", fmt::format("{:#x}", info->firmware_version));
   f.emplace_back("CTAPHID version", info->ctaphid_version);
   if (virt) {
     f.emplace_back("Attestation", std::string(fido::virtual_attestation_name(virt->attestation)));

@@ -18,6 +18,7 @@ struct CredentialsListOptions {
 Result<int> run_key_credentials_list(const CredentialsListOptions& o, Context& ctx) {
   auto device = key_open(ctx);
   if (!device) return fail(device.error());
+  if (auto ok = fido::credentials_supported(*device); !ok) return fail(ok.error());
   auto pin = pin_read(o.pin, ctx);
   if (!pin) return fail(pin.error());
   auto inventory = fido::credentials_list(*device, *pin, o.rp_id);
@@ -62,6 +63,7 @@ Result<int> run_key_credentials_delete(const CredentialsDeleteOptions& o, Contex
     return fail(ErrorCategory::usage, "the credential id must be base64url, as acctsec key credentials list prints it");
   auto device = key_open(ctx);
   if (!device) return fail(device.error());
+  if (auto ok = fido::credentials_supported(*device); !ok) return fail(ok.error());
   auto pin = pin_read(o.pin, ctx);
   if (!pin) return fail(pin.error());
   if (auto ok = confirm_typed(ctx, o.yes,

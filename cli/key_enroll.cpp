@@ -84,7 +84,7 @@ Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
   const nlohmann::json json = webauthn::enrollment_record_to_json(*record);
 
   if (!o.out.empty()) {
-    if (auto ok = file_write_atomic(o.out, json.dump(2) + "\n", 0644); !ok) return fail(ok.error());
+    if (auto ok = file_write_atomic(o.out, json.dump(2) + "\n", file_mode_for_umask()); !ok) return fail(ok.error());
   }
   const std::string credential_id = base64url_encode(record->response.credential_id);
   if (ctx.out.json()) {

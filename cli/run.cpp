@@ -48,10 +48,8 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& dep
   if (auto device = config->get("device"); device && unset("--device")) globals.device = *device;
   if (auto timeout = config->get("timeout"); timeout && unset("--timeout")) globals.timeout_text = *timeout;
   if (auto color = config->get("color"); color && unset("--color")) {
-    if (*color == "always") globals.color = ColorMode::always;
-    else if (*color == "never") globals.color = ColorMode::never;
-    else if (*color == "auto") globals.color = ColorMode::auto_;
-    else return fail(ErrorCategory::usage, config->settings["color"].origin + ": color must be auto, always or never");
+    if (!parse_color(*color)) return fail(ErrorCategory::usage, config->settings["color"].origin + ": color must be auto, always or never");
+    globals.color_text = *color;
   }
   return {};
 }
@@ -59,6 +57,7 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& dep
 // Settles options that need checking after parsing. Errors: usage.
 Result<void> finish_globals(const CLI::App& app, GlobalOptions& globals, Deps& deps) {
   if (auto ok = apply_config(app, globals, deps); !ok) return ok;
+  if (!globals.color_text.empty()) globals.color = *parse_color(globals.color_text);
   if (!globals.timeout_text.empty()) {
     auto timeout = parse_duration(globals.timeout_text);
     if (!timeout || timeout->count() == 0)
@@ -82,7 +81,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch) {
   app.fallthrough();
   app.require_subcommand(1);
   app.footer("Exit status: 0 ok, 1 the answer is no, 2 usage, 3 auth, 4 not found, 5 device or user action, "
-             "6 network, 7 timeout, 130 interrupted. See acctsec(1).");
+             "6 network, 7 timeout, 70 internal error, 130 interrupted. See acctsec(1).");
   add_global_options(app, globals);
   register_version(app, dispatch);
   register_key(app, dispatch);
@@ -110,12 +109,21 @@ int run(const std::vector<std::string>& args, Deps& deps) {
   } catch (const CLI::ParseError& e) {
     // Find the deepest subcommand that was reached, to point at its help.
     std::string path = "acctsec";
-    for (const CLI::App* sub = &app; !sub->get_subcommands().empty();) {
-      sub = sub->get_subcommands().front();
-      path += " " + sub->get_name();
+    const CLI::App* deepest = &app;
+    while (!deepest->get_subcommands().empty()) {
+      deepest = deepest->get_subcommands().front();
+      path += " " + deepest->get_name();
     }
+    // CLI11 passes a word it does not know up the tree and then complains that a subcommand is
+    // missing; name the word instead.
+    std::string message = e.what();
+    const auto at = std::find(args.begin(), args.end(), deepest->get_name());
+    if (deepest != &app && at != args.end() && at + 1 != args.end() && !(at + 1)->starts_with("-") &&
+        !deepest->get_subcommands([](const CLI::App*) { return true; }).empty())
+      message = fmt::format("'{}' is not a command of '{}'", *(at + 1), path);
     // Built after parsing so that a --color given before the mistake is honoured.
-    Output(deps, globals).error(std::string(e.what()) + fmt::format("\nRun '{} --help' for usage.", path));
+    if (auto color = parse_color(globals.color_text)) globals.color = *color;
+    Output(deps, globals).error(message + fmt::format("\nRun '{} --help' for usage.", path));
     return k_exit_usage;
   }
 

@@ -78,6 +78,12 @@ Result<void> file_write_atomic(const std::string& path, std::string_view content
   return {};
 }
 
+mode_t file_mode_for_umask(mode_t requested) {
+  const mode_t mask = ::umask(0);  // reading the umask means setting it; put it straight back
+  ::umask(mask);
+  return requested & ~mask;
+}
+
 Result<FileLock> FileLock::acquire(const std::string& path) {
   const std::string lock_path = path + ".lock";
   const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -19,6 +19,9 @@ Result<std::string> file_read(const std::string& path, std::size_t max_size = 16
 // Errors: usage (directory missing or not writable).
 Result<void> file_write_atomic(const std::string& path, std::string_view content, mode_t mode);
 
+// The mode a new file gets under the process umask, for files that hold nothing secret.
+mode_t file_mode_for_umask(mode_t requested = 0666);
+
 // An exclusive advisory lock (flock) on a companion lock file "<path>.lock", held until
 // destruction. The companion file, not the data file, is locked because the data file is
 // replaced by rename on every save.

@@ -21,8 +21,16 @@ struct RkDeleter {
 Result<void> require_credman(const Device& device) {
   if (!fido_dev_supports_credman(device.get()))
     return fail(ErrorCategory::device, device.path() + " does not support credential management (CTAP 2.1)");
+  if (!fido_dev_has_pin(device.get()))
+    return fail(ErrorCategory::device, "credential management needs the key's PIN and this key has none; set one with: acctsec key pin set");
   return {};
 }
+
+}  // namespace
+
+Result<void> credentials_supported(const Device& device) { return require_credman(device); }
+
+namespace {
 
 Bytes copy(const unsigned char* ptr, std::size_t len) { return ptr ? Bytes(ptr, ptr + len) : Bytes{}; }
 
@@ -73,9 +81,12 @@ Result<CredentialInventory> credentials_list(Device& device, const Secret& pin, 
 
 Result<void> credentials_delete(Device& device, const Secret& pin, ByteView credential_id) {
   if (auto ok = require_credman(device); !ok) return ok;
-  return device_run(device, "deleting the credential", [&] {
+  auto deleted = device_run(device, "deleting the credential", [&] {
     return fido_credman_del_dev_rk(device.get(), credential_id.data(), credential_id.size(), pin.c_str());
   });
+  if (!deleted && deleted.error().category == ErrorCategory::not_found)
+    deleted.error().message = "the key holds no discoverable credential with that id; list them with: acctsec key credentials list";
+  return deleted;
 }
 
 Result<void> key_reset(Device& device) {

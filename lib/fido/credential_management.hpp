@@ -29,6 +29,10 @@ struct CredentialInventory {
   std::vector<StoredCredential> credentials;
 };
 
+// Checks that the key can manage credentials (CTAP 2.1) and has a PIN to authorize it, before a
+// PIN is asked for. Errors: device (says what is missing and what to run).
+Result<void> credentials_supported(const Device& device);
+
 // Lists discoverable credentials, optionally for one rp id. Needs the PIN.
 // Errors: device (no credential management on this key, PIN needed/blocked), auth (wrong PIN),
 // timeout, cancelled.

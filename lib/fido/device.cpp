@@ -22,7 +22,7 @@ Error virtual_unusable(Error e) {
 }
 
 std::string no_key_message() {
-  return "no security key found. Insert a key (and check permissions with acctsec doctor), or use a "
+  return "no security key found. Insert a key (and check that you may read /dev/hidraw*), or use a "
          "virtual key: acctsec key virtual create FILE, then acctsec --device virtual:FILE key info";
 }
 

@@ -53,6 +53,18 @@ TEST_SUITE("cli::basics") {
     CHECK(r.err.find("acctsec key enroll --help") != std::string::npos);
   }
 
+  TEST_CASE("an unknown verb is named in the error") {
+    auto r = run_cli({"key", "bogus"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("'bogus' is not a command of 'acctsec key'") != std::string::npos);
+    CHECK(r.err.find("acctsec key --help") != std::string::npos);
+  }
+
+  TEST_CASE("--color takes only auto, always or never") {
+    CHECK(run_cli({"--color", "1", "version"}).status == 2);
+    CHECK(run_cli({"--color", "always", "version"}).status == 0);
+  }
+
   TEST_CASE("a noun without a verb is a usage error") {
     CHECK(run_cli({"key"}).status == 2);
     CHECK(run_cli({}).status == 2);

@@ -365,6 +365,25 @@ TEST_SUITE("device::key_credentials_reset") {
     CHECK(filtered["credentials"].empty());
   }
 
+  TEST_CASE("credential management on a key without a PIN says to set one, before asking for a PIN") {
+    Bench b;
+    FakeWorld tty;
+    tty.terminal = true;
+    std::vector<std::string> prompts;
+    tty.prompts_seen = &prompts;
+    auto r = b.run({"key", "credentials", "list"}, tty);
+    CHECK(r.status == 5);
+    CHECK(r.err.find("acctsec key pin set") != std::string::npos);
+    CHECK(prompts.empty());
+  }
+
+  TEST_CASE("deleting an id the key does not hold: not found (4)") {
+    Bench b(true);
+    auto r = b.run({"key", "credentials", "delete", "AAAAAAAAAAAAAAAAAAAAAA", "--yes", "--pin-file", b.pin_file});
+    CHECK(r.status == 4);
+    CHECK(r.err.find("no discoverable credential with that id") != std::string::npos);
+  }
+
   TEST_CASE("reset asks for the typed word, refuses without a terminal, and erases everything") {
     Bench b(true);
     const auto path = b.enroll("alice", {"--discoverable", "--pin-file", b.pin_file});
