@@ -359,7 +359,7 @@ TEST_SUITE("docs::cli_tree") {
     const auto color = std::find_if(root.begin(), root.end(), [](const OptionInfo& o) { return o.name == "color"; });
     REQUIRE(color != root.end());
     CHECK(color->global);
-    CHECK(color->values == std::vector<std::string>{"always", "auto", "never"});
+    CHECK(color->values == std::vector<std::string>{"auto", "always", "never"});
   }
 
   TEST_CASE("an option name means the same kind of option (flag or valued) everywhere") {
