@@ -79,6 +79,7 @@ Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
   if (!pin) return fail(pin.error());
   request.pin = *pin ? &**pin : nullptr;
   if (!device->is_virtual()) ctx.out.info("Touch the key to create the credential.");
+  else if (ctx.out.verbose()) ctx.out.info("Waiting for " + device->path() + " to create the credential.");
   auto record = fido::key_enroll(*device, request);
   if (!record) return fail(record.error());
   const nlohmann::json json = webauthn::enrollment_record_to_json(*record);
@@ -132,6 +133,7 @@ Result<int> run_key_test(const TestOptions& o, Context& ctx) {
     pin = std::move(*read);
   }
   if (!device->is_virtual()) ctx.out.info("Touch the key to sign the test challenge.");
+  else if (ctx.out.verbose()) ctx.out.info("Waiting for " + device->path() + " to sign the test challenge.");
   auto report = fido::key_test(*device, *record, {o.require_uv, pin ? &*pin : nullptr});
   if (!report) return fail(report.error());
   const auto& v = report->verdict;

@@ -435,8 +435,8 @@ TEST_SUITE("device::faults") {
     Bench b;
     const auto before = acctsec::fido::virtual_describe(b.key);
     REQUIRE(before);
-    auto r = run_binary_interrupted({"--device", b.device, "--timeout", "60s", "key", "enroll", "--rp-id", "example.com", "--user", "alice"},
-                                    {{"ACCTSEC_VIRTUAL_FAULT", "touch-timeout"}}, 400);
+    auto r = run_binary_interrupted({"-v", "--device", b.device, "--timeout", "60s", "key", "enroll", "--rp-id", "example.com", "--user", "alice"},
+                                    {{"ACCTSEC_VIRTUAL_FAULT", "touch-timeout"}}, "Waiting for " + b.device);
     CHECK(r.status == 130);
     CHECK(r.err.find("interrupted") != std::string::npos);
     const auto after = acctsec::fido::virtual_describe(b.key);

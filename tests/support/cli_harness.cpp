@@ -68,7 +68,7 @@ CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world) {
 namespace {
 
 CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
-             int interrupt_after_ms) {
+             const std::optional<std::string>& interrupt_when) {
   TempDir io;
   const std::string out_path = io.file("out"), err_path = io.file("err"), in_path = io.file("in");
   write_file(in_path, input);
@@ -95,8 +95,15 @@ CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, s
     ::execve(ACCTSEC_BINARY, argv.data(), envp.data());
     ::_exit(127);
   }
-  if (interrupt_after_ms >= 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(interrupt_after_ms));
+  if (interrupt_when) {
+    // Poll the child's stderr for the line; give up (and interrupt anyway) only if it exits or
+    // a minute passes, so a child that never gets there fails the test instead of hanging it.
+    for (int i = 0; i < 6000; ++i) {
+      if (read_file(err_path).find(*interrupt_when) != std::string::npos) break;
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ::kill(pid, SIGINT);
   }
   int status = 0;
@@ -112,12 +119,12 @@ CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, s
 }  // namespace
 
 CliRun run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input) {
-  return spawn(args, env, input, -1);
+  return spawn(args, env, input, std::nullopt);
 }
 
 CliRun run_binary_interrupted(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                              int interrupt_after_ms) {
-  return spawn(args, env, "", interrupt_after_ms);
+                              const std::string& ready) {
+  return spawn(args, env, "", ready);
 }
 
 void write_file(const std::string& path, const std::string& content, unsigned mode) {

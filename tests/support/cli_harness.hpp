@@ -45,9 +45,10 @@ CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world = {}
 CliRun run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                   const std::string& input = "");
 
-// Starts the real binary; `interrupt_after_ms` later sends SIGINT; returns when it exits.
+// Starts the real binary, sends SIGINT once its stderr contains `ready` (so the test never
+// depends on how fast the child starts), and returns when it exits.
 CliRun run_binary_interrupted(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                              int interrupt_after_ms);
+                              const std::string& ready);
 
 // Writes a file with the given mode.
 void write_file(const std::string& path, const std::string& content, unsigned mode = 0600);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
@@ -13,7 +14,7 @@ namespace acctsec::test {
 class TempFile {
  public:
   explicit TempFile(const std::string& content) {
-    std::string templ = "/tmp/acctsec-test-XXXXXX";
+    std::string templ = (std::filesystem::temp_directory_path() / "acctsec-test-XXXXXX").string();
     const int fd = ::mkstemp(templ.data());
     if (fd < 0) throw std::runtime_error("mkstemp failed");
     ::close(fd);
