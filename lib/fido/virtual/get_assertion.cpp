@@ -26,18 +26,9 @@ Bytes SoftAuthenticator::get_assertion(const cbor_item_t& request) {
     uv_option = find_bool(*options, "uv").value_or(false);
   }
 
-  if (pin_uv_auth_param && pin_uv_auth_param->empty()) {
-    collect_user_presence();
-    throw CtapFailure{m_state.pin_hash ? ctap_status::k_pin_invalid : ctap_status::k_pin_not_set};
-  }
-  bool user_verified = false;
-  if (pin_uv_auth_param) {
-    if (!pin_uv_auth_protocol) throw CtapFailure{ctap_status::k_missing_parameter};
-    verify_token(supported_protocol(*pin_uv_auth_protocol), *pin_uv_auth_param, client_data_hash,
-                 permission::k_get_assertion);
-    check_token_rp(rp_id);
-    user_verified = true;
-  } else if (uv_option) {
+  const bool user_verified =
+      authorize_with_token(pin_uv_auth_param, pin_uv_auth_protocol, client_data_hash, rp_id, permission::k_get_assertion);
+  if (!user_verified && uv_option) {
     throw CtapFailure{ctap_status::k_invalid_option};  // no built-in user verification
   }
 

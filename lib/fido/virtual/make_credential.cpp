@@ -58,19 +58,9 @@ Bytes SoftAuthenticator::make_credential(const cbor_item_t& request) {
     if (find_bool(*options, "up") == false) throw CtapFailure{ctap_status::k_invalid_option};
   }
 
-  // A zero-length pinUvAuthParam asks "which key?": answer after a touch (CTAP 2.1 §6.1.2 step 1).
-  if (pin_uv_auth_param && pin_uv_auth_param->empty()) {
-    collect_user_presence();
-    throw CtapFailure{m_state.pin_hash ? ctap_status::k_pin_invalid : ctap_status::k_pin_not_set};
-  }
-  bool user_verified = false;
-  if (pin_uv_auth_param) {
-    if (!pin_uv_auth_protocol) throw CtapFailure{ctap_status::k_missing_parameter};
-    verify_token(supported_protocol(*pin_uv_auth_protocol), *pin_uv_auth_param, client_data_hash,
-                 permission::k_make_credential);
-    check_token_rp(rp_id);
-    user_verified = true;
-  } else {
+  const bool user_verified =
+      authorize_with_token(pin_uv_auth_param, pin_uv_auth_protocol, client_data_hash, rp_id, permission::k_make_credential);
+  if (!user_verified) {
     // No built-in UV method to honour options.uv; and with a PIN set, creating a credential
     // needs it (the CTAP 2.0 rule, and 2.1's without makeCredUvNotRqd).
     if (uv_option) throw CtapFailure{ctap_status::k_invalid_option};

@@ -179,6 +179,19 @@ void SoftAuthenticator::verify_token(const PinProtocol& protocol, ByteView param
   if ((m_token.permissions & needed) != needed) throw CtapFailure{ctap_status::k_pin_auth_invalid};
 }
 
+bool SoftAuthenticator::authorize_with_token(const std::optional<Bytes>& param, std::optional<std::uint64_t> protocol,
+                                             ByteView client_data_hash, const std::string& rp_id, std::uint8_t needed) {
+  if (!param) return false;
+  if (param->empty()) {
+    collect_user_presence();
+    throw CtapFailure{m_state.pin_hash ? ctap_status::k_pin_invalid : ctap_status::k_pin_not_set};
+  }
+  if (!protocol) throw CtapFailure{ctap_status::k_missing_parameter};
+  verify_token(supported_protocol(*protocol), *param, client_data_hash, needed);
+  check_token_rp(rp_id);
+  return true;
+}
+
 void SoftAuthenticator::check_token_rp(const std::string& rp_id) {
   if (m_token.rp_id && *m_token.rp_id != rp_id) throw CtapFailure{ctap_status::k_pin_auth_invalid};
   m_token.rp_id = rp_id;

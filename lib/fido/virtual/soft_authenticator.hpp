@@ -108,6 +108,11 @@ class SoftAuthenticator {
   void verify_pin_hash(const PinProtocol& protocol, ByteView shared, ByteView pin_hash_enc);
   // Checks pinUvAuthParam over `message` with the current token and that it carries `needed`.
   void verify_token(const PinProtocol& protocol, ByteView param, ByteView message, std::uint8_t needed) const;
+  // The pinUvAuthParam step of makeCredential and getAssertion: a zero-length param asks "which
+  // key?" and is answered after a touch (CTAP 2.1 §6.1.2 step 1); otherwise the token must verify
+  // over the clientDataHash, carry `needed` and fit rp_id. Returns whether the user was verified.
+  bool authorize_with_token(const std::optional<Bytes>& param, std::optional<std::uint64_t> protocol,
+                            ByteView client_data_hash, const std::string& rp_id, std::uint8_t needed);
   // Binds the token to rp_id (or refuses a token bound to another RP).
   void check_token_rp(const std::string& rp_id);
   void reset_token();
