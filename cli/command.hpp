@@ -6,6 +6,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "output.hpp"
@@ -18,7 +21,13 @@ using Action = std::function<Result<int>(Context&)>;
 
 struct Dispatch {
   Action action;
+  // When set, only the subcommands named by these words of the command line are built, so that
+  // start-up pays for the one command it runs rather than the whole tree (bench/startup.sh).
+  std::optional<std::vector<std::string>> only_path;
 };
+
+// Adds subcommand `name` to `parent`, or returns nullptr when `dispatch.only_path` leaves it out.
+CLI::App* add_command(CLI::App& parent, const Dispatch& dispatch, const std::string& name, const std::string& description);
 
 // Binds `run` with its options struct (owned by the callback) to `command`.
 template <typename Options>

@@ -174,23 +174,25 @@ Result<int> run_key_reset(const KeyResetOptions& o, Context& ctx) {
 }  // namespace
 
 void register_key(CLI::App& app, Dispatch& dispatch) {
-  auto* key = app.add_subcommand("key", "Enroll, test and manage FIDO2 security keys (real or virtual)");
+  auto* key = add_command(app, dispatch, "key", "Enroll, test and manage FIDO2 security keys (real or virtual)");
+  if (!key) return;
   key->require_subcommand(1);
 
-  auto* list = key->add_subcommand("list", "List attached security keys, and the virtual key named by --device");
-  bind_action(list, dispatch, std::make_shared<KeyListOptions>(), run_key_list);
+  if (auto* list = add_command(*key, dispatch, "list", "List attached security keys, and the virtual key named by --device"))
+    bind_action(list, dispatch, std::make_shared<KeyListOptions>(), run_key_list);
 
-  auto* info = key->add_subcommand("info", "Show what a key supports: versions, AAGUID, options, algorithms, PIN state");
-  bind_action(info, dispatch, std::make_shared<KeyInfoOptions>(), run_key_info);
+  if (auto* info = add_command(*key, dispatch, "info", "Show what a key supports: versions, AAGUID, options, algorithms, PIN state"))
+    bind_action(info, dispatch, std::make_shared<KeyInfoOptions>(), run_key_info);
 
   register_key_enroll(*key, dispatch);
   register_key_test(*key, dispatch);
   register_key_pin(*key, dispatch);
 
-  auto reset_options = std::make_shared<KeyResetOptions>();
-  auto* reset = key->add_subcommand("reset", "Erase every credential and the PIN on a key (asks for typed confirmation)");
-  reset->add_flag("-y,--yes", reset_options->yes, "Do not ask for confirmation (for scripts)");
-  bind_action(reset, dispatch, reset_options, run_key_reset);
+  if (auto* reset = add_command(*key, dispatch, "reset", "Erase every credential and the PIN on a key (asks for typed confirmation)")) {
+    auto reset_options = std::make_shared<KeyResetOptions>();
+    reset->add_flag("-y,--yes", reset_options->yes, "Do not ask for confirmation (for scripts)");
+    bind_action(reset, dispatch, reset_options, run_key_reset);
+  }
 
   register_key_credentials(*key, dispatch);
   register_key_virtual(*key, dispatch);

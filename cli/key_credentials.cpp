@@ -81,21 +81,24 @@ Result<int> run_key_credentials_delete(const CredentialsDeleteOptions& o, Contex
 }  // namespace
 
 void register_key_credentials(CLI::App& key, Dispatch& dispatch) {
-  auto* creds = key.add_subcommand("credentials", "List or delete the discoverable credentials on a key (needs its PIN)");
+  auto* creds = add_command(key, dispatch, "credentials", "List or delete the discoverable credentials on a key (needs its PIN)");
+  if (!creds) return;
   creds->require_subcommand(1);
 
-  auto list_options = std::make_shared<CredentialsListOptions>();
-  auto* list = creds->add_subcommand("list", "List discoverable credentials");
-  list->add_option("--rp-id", list_options->rp_id, "Only credentials for this relying party");
-  add_pin_options(list, list_options->pin);
-  bind_action(list, dispatch, list_options, run_key_credentials_list);
+  if (auto* list = add_command(*creds, dispatch, "list", "List discoverable credentials")) {
+    auto list_options = std::make_shared<CredentialsListOptions>();
+    list->add_option("--rp-id", list_options->rp_id, "Only credentials for this relying party");
+    add_pin_options(list, list_options->pin);
+    bind_action(list, dispatch, list_options, run_key_credentials_list);
+  }
 
-  auto delete_options = std::make_shared<CredentialsDeleteOptions>();
-  auto* del = creds->add_subcommand("delete", "Delete one discoverable credential (asks for typed confirmation)");
-  del->add_option("CREDENTIAL_ID", delete_options->credential_id, "Credential id (base64url) from key credentials list")->required();
-  del->add_flag("-y,--yes", delete_options->yes, "Do not ask for confirmation (for scripts)");
-  add_pin_options(del, delete_options->pin);
-  bind_action(del, dispatch, delete_options, run_key_credentials_delete);
+  if (auto* del = add_command(*creds, dispatch, "delete", "Delete one discoverable credential (asks for typed confirmation)")) {
+    auto delete_options = std::make_shared<CredentialsDeleteOptions>();
+    del->add_option("CREDENTIAL_ID", delete_options->credential_id, "Credential id (base64url) from key credentials list")->required();
+    del->add_flag("-y,--yes", delete_options->yes, "Do not ask for confirmation (for scripts)");
+    add_pin_options(del, delete_options->pin);
+    bind_action(del, dispatch, delete_options, run_key_credentials_delete);
+  }
 }
 
 }  // namespace acctsec::cli

@@ -166,7 +166,8 @@ Result<int> run_key_test(const TestOptions& o, Context& ctx) {
 
 void register_key_enroll(CLI::App& key, Dispatch& dispatch) {
   auto o = std::make_shared<EnrollOptions>();
-  auto* cmd = key.add_subcommand("enroll", "Create a credential on the key and write its enrollment record");
+  auto* cmd = add_command(key, dispatch, "enroll", "Create a credential on the key and write its enrollment record");
+  if (!cmd) return;
   cmd->add_option("--rp-id", o->rp_id, "Relying party id, e.g. example.com")->required();
   cmd->add_option("--rp-name", o->rp_name, "Relying party display name (default: the rp id)");
   cmd->add_option("--origin", o->origin, "Origin in clientDataJSON (default: https://<rp id>)");
@@ -188,7 +189,8 @@ void register_key_enroll(CLI::App& key, Dispatch& dispatch) {
 
 void register_key_test(CLI::App& key, Dispatch& dispatch) {
   auto o = std::make_shared<TestOptions>();
-  auto* cmd = key.add_subcommand("test", "Make an assertion with the key and verify it against an enrollment record");
+  auto* cmd = add_command(key, dispatch, "test", "Make an assertion with the key and verify it against an enrollment record");
+  if (!cmd) return;
   cmd->add_option("--enrollment", o->enrollment, "Enrollment record from acctsec key enroll --out")->required();
   cmd->add_flag("--require-uv", o->require_uv, "Require user verification (PIN or built-in)");
   add_pin_options(cmd, o->pin);

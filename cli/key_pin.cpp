@@ -43,19 +43,22 @@ Result<int> run_key_pin_change(const PinChangeOptions& o, Context& ctx) {
 }  // namespace
 
 void register_key_pin(CLI::App& key, Dispatch& dispatch) {
-  auto* pin = key.add_subcommand("pin", "Set or change a key's PIN (PINs are never taken from the command line)");
+  auto* pin = add_command(key, dispatch, "pin", "Set or change a key's PIN (PINs are never taken from the command line)");
+  if (!pin) return;
   pin->require_subcommand(1);
 
-  auto set_options = std::make_shared<PinSetOptions>();
-  auto* set = pin->add_subcommand("set", "Set the first PIN of a key");
-  add_pin_options(set, set_options->new_pin, PinRole::new_pin);
-  bind_action(set, dispatch, set_options, run_key_pin_set);
+  if (auto* set = add_command(*pin, dispatch, "set", "Set the first PIN of a key")) {
+    auto set_options = std::make_shared<PinSetOptions>();
+    add_pin_options(set, set_options->new_pin, PinRole::new_pin);
+    bind_action(set, dispatch, set_options, run_key_pin_set);
+  }
 
-  auto change_options = std::make_shared<PinChangeOptions>();
-  auto* change = pin->add_subcommand("change", "Change a key's PIN");
-  add_pin_options(change, change_options->current, PinRole::current);
-  add_pin_options(change, change_options->new_pin, PinRole::new_pin);
-  bind_action(change, dispatch, change_options, run_key_pin_change);
+  if (auto* change = add_command(*pin, dispatch, "change", "Change a key's PIN")) {
+    auto change_options = std::make_shared<PinChangeOptions>();
+    add_pin_options(change, change_options->current, PinRole::current);
+    add_pin_options(change, change_options->new_pin, PinRole::new_pin);
+    bind_action(change, dispatch, change_options, run_key_pin_change);
+  }
 }
 
 }  // namespace acctsec::cli

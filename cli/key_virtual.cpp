@@ -57,10 +57,12 @@ Result<int> run_key_virtual_create(const VirtualCreateOptions& o, Context& ctx) 
 }  // namespace
 
 void register_key_virtual(CLI::App& key, Dispatch& dispatch) {
-  auto* virt = key.add_subcommand("virtual", "Software security keys for tests and CI pipelines");
+  auto* virt = add_command(key, dispatch, "virtual", "Software security keys for tests and CI pipelines");
+  if (!virt) return;
   virt->require_subcommand(1);
+  auto* create = add_command(*virt, dispatch, "create", "Create a virtual key whose state lives in FILE (mode 0600)");
+  if (!create) return;
   auto options = std::make_shared<VirtualCreateOptions>();
-  auto* create = virt->add_subcommand("create", "Create a virtual key whose state lives in FILE (mode 0600)");
   create->add_option("FILE", options->file, "State file to create (refused if it exists)")->required();
   create->add_option("--aaguid", options->aaguid, "AAGUID to report (default: acctsec's virtual-key AAGUID)");
   create->add_option("--attestation", options->attestation, "Attestation to produce: packed (x5c chain), self or none")

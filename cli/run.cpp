@@ -73,58 +73,94 @@ Result<void> finish_globals(const CLI::App& app, GlobalOptions& globals, Deps& d
   return {};
 }
 
+// The words of the command line that name subcommands (noun, verb, ...): everything that is not
+// an option, less the values of the root's options. A guess: anything it gets wrong leaves out a
+// subcommand the line needs, which fails to parse, and run() then parses against the whole tree.
+std::vector<std::string> command_words(const CLI::App& app, const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--") break;
+    if (arg.size() < 2 || arg[0] != '-') {
+      words.push_back(arg);
+      continue;
+    }
+    if (arg.find('=') != std::string::npos) continue;
+    const CLI::Option* option = app.get_option_no_throw(arg);
+    if (option && option->get_expected_max() > 0) ++i;
+  }
+  return words;
+}
+
+// Answers a parse that stopped: help or the version when asked for, else names the mistake and
+// points at the help of the deepest subcommand the parse reached. Returns the exit status.
+int answer_parse_stop(const CLI::App& app, const std::vector<std::string>& args, const CLI::ParseError& e,
+                      GlobalOptions& globals, Deps& deps) {
+  if (dynamic_cast<const CLI::CallForHelp*>(&e)) {
+    *deps.out << app.help();
+    return k_exit_ok;
+  }
+  if (dynamic_cast<const CLI::CallForAllHelp*>(&e)) {
+    *deps.out << app.help("", CLI::AppFormatMode::All);
+    return k_exit_ok;
+  }
+  if (dynamic_cast<const CLI::CallForVersion*>(&e)) {
+    *deps.out << app.version() << '\n';
+    return k_exit_ok;
+  }
+  std::string path = "acctsec";
+  const CLI::App* deepest = &app;
+  while (!deepest->get_subcommands().empty()) {
+    deepest = deepest->get_subcommands().front();
+    path += " " + deepest->get_name();
+  }
+  // CLI11 passes a word it does not know up the tree and then complains that a subcommand is
+  // missing; name the word instead.
+  std::string message = e.what();
+  const auto at = std::find(args.begin(), args.end(), deepest->get_name());
+  if (deepest != &app && at != args.end() && at + 1 != args.end() && !(at + 1)->starts_with("-") &&
+      !deepest->get_subcommands([](const CLI::App*) { return true; }).empty())
+    message = fmt::format("'{}' is not a command of '{}'", *(at + 1), path);
+  // Built after parsing so that a --color given before the mistake is honoured.
+  if (auto color = parse_color(globals.color_text)) globals.color = *color;
+  Output(deps, globals).error(message + fmt::format("\nRun '{} --help' for usage.", path));
+  return k_exit_usage;
+}
+
 }  // namespace
 
-// Builds the whole command tree; the root calls the nouns in the order --help lists them.
-void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch) {
+// Builds the command tree (all of it unless dispatch.only_path narrows it); the root calls the
+// nouns in the order --help lists them.
+void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const std::vector<std::string>* only_for) {
   app.set_version_flag("--version", std::string("acctsec ") + ACCTSEC_VERSION);
   app.fallthrough();
   app.require_subcommand(1);
   app.footer("Exit status: 0 ok, 1 the answer is no, 2 usage, 3 auth, 4 not found, 5 device or user action, "
              "6 network, 7 timeout, 70 internal error, 130 interrupted. See acctsec(1).");
   add_global_options(app, globals);
+  if (only_for) dispatch.only_path = command_words(app, *only_for);
   register_version(app, dispatch);
   register_key(app, dispatch);
 }
 
-int run(const std::vector<std::string>& args, Deps& deps) {
+namespace {
+
+// Parses `args` against the tree and runs the command. With `whole_tree` false only the path
+// the command line names is built; it returns nullopt when that parse fails or asks for help or
+// the version, for the caller to try again with the whole tree.
+std::optional<int> run_tree(const std::vector<std::string>& args, Deps& deps, bool whole_tree) {
   GlobalOptions globals;
   Dispatch dispatch;
   CLI::App app{"acctsec: enroll and test FIDO2 security keys, verify enrollment, check account security, "
                "and justify access to account data.",
                "acctsec"};
-  build_app(app, globals, dispatch);
+  build_app(app, globals, dispatch, whole_tree ? nullptr : &args);
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 consumes from the back
     app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    *deps.out << app.help();
-    return k_exit_ok;
-  } catch (const CLI::CallForAllHelp&) {
-    *deps.out << app.help("", CLI::AppFormatMode::All);
-    return k_exit_ok;
-  } catch (const CLI::CallForVersion&) {
-    *deps.out << app.version() << '\n';
-    return k_exit_ok;
   } catch (const CLI::ParseError& e) {
-    // Find the deepest subcommand that was reached, to point at its help.
-    std::string path = "acctsec";
-    const CLI::App* deepest = &app;
-    while (!deepest->get_subcommands().empty()) {
-      deepest = deepest->get_subcommands().front();
-      path += " " + deepest->get_name();
-    }
-    // CLI11 passes a word it does not know up the tree and then complains that a subcommand is
-    // missing; name the word instead.
-    std::string message = e.what();
-    const auto at = std::find(args.begin(), args.end(), deepest->get_name());
-    if (deepest != &app && at != args.end() && at + 1 != args.end() && !(at + 1)->starts_with("-") &&
-        !deepest->get_subcommands([](const CLI::App*) { return true; }).empty())
-      message = fmt::format("'{}' is not a command of '{}'", *(at + 1), path);
-    // Built after parsing so that a --color given before the mistake is honoured.
-    if (auto color = parse_color(globals.color_text)) globals.color = *color;
-    Output(deps, globals).error(message + fmt::format("\nRun '{} --help' for usage.", path));
-    return k_exit_usage;
+    if (!whole_tree) return std::nullopt;
+    return answer_parse_stop(app, args, e, globals, deps);
   }
 
   if (auto ok = finish_globals(app, globals, deps); !ok) {
@@ -144,6 +180,15 @@ int run(const std::vector<std::string>& args, Deps& deps) {
   if (result) return *result;
   output.error(result.error().message);
   return exit_status(result.error().category);
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Deps& deps) {
+  // Start-up builds only the command named on the line; help and mistakes get the whole tree,
+  // so that their messages list everything.
+  if (auto status = run_tree(args, deps, false)) return *status;
+  return *run_tree(args, deps, true);
 }
 
 int run(int argc, char** argv) {

@@ -21,7 +21,8 @@ Result<int> run_version(const VersionOptions&, Context& ctx) {
 }  // namespace
 
 void register_version(CLI::App& app, Dispatch& dispatch) {
-  auto* cmd = app.add_subcommand("version", "Print the version of acctsec and its libraries");
+  auto* cmd = add_command(app, dispatch, "version", "Print the version of acctsec and its libraries");
+  if (!cmd) return;
   bind_action(cmd, dispatch, std::make_shared<VersionOptions>(), run_version);
 }
 

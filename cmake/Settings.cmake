@@ -4,6 +4,8 @@ target_compile_features(acctsec_settings INTERFACE cxx_std_23)
 target_compile_definitions(acctsec_settings INTERFACE
   ACCTSEC_VERSION="${PROJECT_VERSION}"
   OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
+# One section per function and object, so that the acctsec link can drop what it does not use.
+target_compile_options(acctsec_settings INTERFACE -ffunction-sections -fdata-sections)
 
 if(ACCTSEC_SANITIZE)
   target_compile_options(acctsec_settings INTERFACE

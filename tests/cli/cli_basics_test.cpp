@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "cli/app.hpp"
 #include "cli/exit_status.hpp"
 #include "support/cli_harness.hpp"
 
@@ -98,6 +99,43 @@ TEST_SUITE("cli::basics") {
     CHECK(r.status == 0);
     CHECK(r.out.find("enroll") != std::string::npos);
     CHECK(r.out.find("virtual") != std::string::npos);
+  }
+
+  TEST_CASE("help at any depth lists the whole subtree, though a run builds only its command") {
+    auto root = run_cli({"--help"});
+    CHECK(root.status == 0);
+    CHECK(root.out.find("key") != std::string::npos);
+    CHECK(root.out.find("version") != std::string::npos);
+    auto verb = run_cli({"key", "enroll", "--help"});
+    CHECK(verb.status == 0);
+    CHECK(verb.out.find("--rp-id") != std::string::npos);
+    CHECK(verb.out.find("--pin-fd") != std::string::npos);
+  }
+
+  TEST_CASE("a start-up tree holds only the path the command line names") {
+    acctsec::cli::GlobalOptions globals;
+    acctsec::cli::Dispatch dispatch;
+    CLI::App app;
+    const std::vector<std::string> line{"--device", "version", "--timeout=5s", "key", "-v", "pin", "set", "--pin-fd", "3"};
+    acctsec::cli::build_app(app, globals, dispatch, &line);
+    auto names = [](const CLI::App& parent) {
+      std::vector<std::string> out;
+      for (const auto* sub : parent.get_subcommands([](const CLI::App*) { return true; })) out.push_back(sub->get_name());
+      return out;
+    };
+    REQUIRE(names(app) == std::vector<std::string>{"key"});
+    auto* key = app.get_subcommand("key");
+    REQUIRE(names(*key) == std::vector<std::string>{"pin"});
+    CHECK(names(*key->get_subcommand("pin")) == std::vector<std::string>{"set"});
+    CHECK(dispatch.only_path == std::vector<std::string>{"key", "pin", "set", "3"});
+  }
+
+  TEST_CASE("a global option's value that names a command is still read as the value") {
+    // "list" is the device path here, not the verb: key info looks for that device and fails.
+    auto r = run_cli({"--device", "list", "key", "info"});
+    CHECK(r.status == 5);
+    auto misplaced = run_cli({"key", "--device", "info", "list"});
+    CHECK(misplaced.status == 0);  // key list, naming a device path "info" that is not a virtual key
   }
 
   TEST_CASE("with no key attached, key info fails with 5 and says how to select a virtual key") {
