@@ -40,5 +40,7 @@ void bind_action(CLI::App* command, Dispatch& dispatch, std::shared_ptr<Options>
 
 void register_version(CLI::App& app, Dispatch& dispatch);
 void register_key(CLI::App& app, Dispatch& dispatch);
+void register_webauthn(CLI::App& app, Dispatch& dispatch);
+void register_mds(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace acctsec::cli

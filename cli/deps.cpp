@@ -60,6 +60,7 @@ Deps Deps::from_process() {
   Deps d;
   d.out = &std::cout;
   d.err = &std::cerr;
+  d.in = &std::cin;
   d.out_is_tty = ::isatty(STDOUT_FILENO) == 1;
   d.err_is_tty = ::isatty(STDERR_FILENO) == 1;
   d.in_is_tty = ::isatty(STDIN_FILENO) == 1;

@@ -15,6 +15,7 @@ namespace acctsec::cli {
 struct Deps {
   std::ostream* out = nullptr;  // data
   std::ostream* err = nullptr;  // messages, progress, errors
+  std::istream* in = nullptr;   // data read from "-" (stdin)
   bool out_is_tty = false;
   bool err_is_tty = false;
   bool in_is_tty = false;       // whether prompts can be answered
@@ -24,7 +25,7 @@ struct Deps {
   // Reads one line of typed text (confirmations). Errors: cancelled, usage (no terminal).
   std::function<Result<std::string>(std::string_view prompt)> prompt_line;
 
-  // The real process: std::cout/std::cerr, isatty, getenv, /dev/tty prompts.
+  // The real process: std::cout/std::cerr/std::cin, isatty, getenv, /dev/tty prompts.
   static Deps from_process();
 };
 

@@ -30,7 +30,4 @@ void add_global_options(CLI::App& app, GlobalOptions& globals);
 // "auto", "always", "never" -> ColorMode.
 std::optional<ColorMode> parse_color(std::string_view text);
 
-// Parses "500ms", "30s", "2m", "1h", or a plain number of seconds.
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
-
 }  // namespace acctsec::cli

@@ -6,6 +6,7 @@
 #include "key_common.hpp"
 #include "webauthn/authentication_response.hpp"
 #include "webauthn/enrollment_record.hpp"
+#include "webauthn/verification_request.hpp"
 
 namespace acctsec::cli {
 namespace {
@@ -118,8 +119,25 @@ Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
 struct TestOptions {
   std::string enrollment;
   bool require_uv = false;
+  std::string out;
   PinSource pin;
 };
+
+// The assertion as one `webauthn verify-assertion --batch` line, so that it can be kept and
+// verified again later by anyone holding the enrolled public key.
+nlohmann::json assertion_batch_line(const webauthn::EnrollmentRecord& record, const fido::KeyTestReport& report) {
+  const auto& e = report.expectation;
+  const webauthn::StoredCredential credential{.id = record.response.credential_id,
+                                              .public_key_cose = e.credential_public_key,
+                                              .counter = e.stored_sign_count};
+  return {{"id", base64url_encode(record.response.credential_id)},
+          {"response", webauthn::authentication_response_to_json(report.response)},
+          {"expected", {{"challenge", base64url_encode(e.challenge)},
+                        {"origin", e.origin},
+                        {"rpId", e.rp_id},
+                        {"requireUserVerification", e.require_user_verification},
+                        {"credential", webauthn::stored_credential_to_json(credential)}}}};
+}
 
 Result<int> run_key_test(const TestOptions& o, Context& ctx) {
   auto record = record_read(o.enrollment);
@@ -136,6 +154,10 @@ Result<int> run_key_test(const TestOptions& o, Context& ctx) {
   else if (ctx.out.verbose()) ctx.out.info("Waiting for " + device->path() + " to sign the test challenge.");
   auto report = fido::key_test(*device, *record, {o.require_uv, pin ? &*pin : nullptr});
   if (!report) return fail(report.error());
+  if (!o.out.empty()) {
+    if (auto ok = file_write_atomic(o.out, assertion_batch_line(*record, *report).dump() + "\n", file_mode_for_umask()); !ok)
+      return fail(ok.error());
+  }
   const auto& v = report->verdict;
   if (ctx.out.json()) {
     ctx.out.document("acctsec.key.test/1", {{"verified", v.verified},
@@ -193,6 +215,7 @@ void register_key_test(CLI::App& key, Dispatch& dispatch) {
   if (!cmd) return;
   cmd->add_option("--enrollment", o->enrollment, "Enrollment record from acctsec key enroll --out")->required();
   cmd->add_flag("--require-uv", o->require_uv, "Require user verification (PIN or built-in)");
+  cmd->add_option("--out", o->out, "Save the assertion as one line for acctsec webauthn verify-assertion --batch");
   add_pin_options(cmd, o->pin);
   bind_action(cmd, dispatch, o, run_key_test);
 }

@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "core/cancel.hpp"
 #include "core/config.hpp"
+#include "core/duration.hpp"
 #include "core/log.hpp"
 #include "exit_status.hpp"
 #include "fido/virtual/virtual_key.hpp"
@@ -141,6 +142,8 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   if (only_for) dispatch.only_path = command_words(app, *only_for);
   register_version(app, dispatch);
   register_key(app, dispatch);
+  register_webauthn(app, dispatch);
+  register_mds(app, dispatch);
 }
 
 namespace {

@@ -3,6 +3,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(FIDO2 REQUIRED IMPORTED_TARGET libfido2>=1.12)
 pkg_check_modules(CBOR REQUIRED IMPORTED_TARGET libcbor)
 find_package(OpenSSL 3 REQUIRED)
+find_package(CURL 7.85 REQUIRED)  # headers only: lib/webauthn/mds_fetch.cpp loads libcurl when it fetches
 find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(nlohmann_json 3.11 CONFIG REQUIRED)

@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key'
+      cmds='version key webauthn mds'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -26,7 +26,7 @@ _acctsec_spec() {
       opts='--rp-id --rp-name --origin --user --user-id --display-name --discoverable --uv
         --attestation --alg --exclude --exclude-id --out --pin-fd --pin-file --pin-env' ;;
     'key test')
-      opts='--enrollment --require-uv --pin-fd --pin-file --pin-env' ;;
+      opts='--enrollment --require-uv --out --pin-fd --pin-file --pin-env' ;;
     'key pin')
       cmds='set change' ;;
     'key pin set')
@@ -46,6 +46,19 @@ _acctsec_spec() {
     'key virtual create')
       opts='--aaguid --attestation --pin-fd --pin-file --pin-env'
       args='file' ;;
+    'webauthn')
+      cmds='verify-registration verify-assertion' ;;
+    'webauthn verify-registration')
+      opts='--response --batch --challenge --origin --rp-id --require-uv --jobs --at --trust-anchor
+        --mds --policy' ;;
+    'webauthn verify-assertion')
+      opts='--response --batch --challenge --origin --rp-id --require-uv --jobs --public-key
+        --credential --counter' ;;
+    'mds')
+      cmds='update show' ;;
+    'mds update')
+      opts='--blob --url --root --at' ;;
+    'mds show') ;;
     *) return 1 ;;
   esac
 }
@@ -56,7 +69,10 @@ _acctsec_takes_value() {
     --color | --config | --profile | --timeout | --device | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \
-    --pin-fd | --pin-file | --new-pin-fd | --new-pin-file)
+    --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
+    --blob | --url | --root | --at | \
+    --response | --batch | --challenge | --jobs | --trust-anchor | --policy | --public-key | \
+    --credential | --counter)
       return 0 ;;
   esac
   return 1
@@ -95,7 +111,8 @@ _acctsec_value() {
       else
         values='none indirect direct enterprise'
       fi ;;
-    --config | --out | --enrollment | --exclude | --pin-file | --new-pin-file)
+    --config | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
+    --response | --batch | --trust-anchor | --policy | --credential)
       _acctsec_add_files "$lead" "$value"
       return ;;
     --device)

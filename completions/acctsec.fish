@@ -13,7 +13,10 @@ function __acctsec_takes_value
         case --color --config --profile --timeout --device \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
-            --pin-fd --pin-file --new-pin-fd --new-pin-file
+            --pin-fd --pin-file --new-pin-fd --new-pin-file \
+            --blob --url --root --at \
+            --response --batch --challenge --jobs --trust-anchor --policy --public-key \
+            --credential --counter
             return 0
     end
     return 1
@@ -23,7 +26,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key
+            printf '%s\n' version key webauthn mds
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -32,6 +35,10 @@ function __acctsec_subcommands
             printf '%s\n' list delete
         case 'key virtual'
             printf '%s\n' create
+        case webauthn
+            printf '%s\n' verify-registration verify-assertion
+        case mds
+            printf '%s\n' update show
     end
 end
 
@@ -97,6 +104,8 @@ complete -c acctsec -l device -x -a '(__acctsec_devices)' -d 'Security key to us
 complete -c acctsec -n '__acctsec_at' -l version -d 'Print the version and exit'
 complete -c acctsec -n '__acctsec_at' -a version -d 'Print the version of acctsec and its libraries'
 complete -c acctsec -n '__acctsec_at' -a key -d 'Enroll, test and manage FIDO2 security keys'
+complete -c acctsec -n '__acctsec_at' -a webauthn -d 'Verify WebAuthn registrations and assertions offline'
+complete -c acctsec -n '__acctsec_at' -a mds -d 'Fetch, verify and query the FIDO Metadata Service BLOB'
 
 # acctsec key
 complete -c acctsec -n '__acctsec_at key' -a list -d 'List attached security keys'
@@ -129,6 +138,7 @@ complete -c acctsec -n '__acctsec_at key enroll' -l pin-env -d 'Read the PIN fro
 # acctsec key test
 complete -c acctsec -n '__acctsec_at key test' -l enrollment -r -F -d 'Enrollment record'
 complete -c acctsec -n '__acctsec_at key test' -l require-uv -d 'Require user verification'
+complete -c acctsec -n '__acctsec_at key test' -l out -r -F -d 'Save the assertion as a verify-assertion --batch line'
 complete -c acctsec -n '__acctsec_at key test' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at key test' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'
 complete -c acctsec -n '__acctsec_at key test' -l pin-env -d 'Read the PIN from $ACCTSEC_PIN'
@@ -179,3 +189,42 @@ complete -c acctsec -n '__acctsec_at key virtual create' -l attestation -x -a 'p
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-env -d 'Read the PIN from $ACCTSEC_PIN'
+
+# acctsec mds
+complete -c acctsec -n '__acctsec_at mds' -a update -d 'Verify an MDS BLOB and cache it'
+complete -c acctsec -n '__acctsec_at mds' -a show -d 'Print what the cached BLOB says about a model'
+
+# acctsec mds update
+complete -c acctsec -n '__acctsec_at mds update' -l blob -r -F -d 'Read the BLOB from FILE'
+complete -c acctsec -n '__acctsec_at mds update' -l url -x -a 'https://mds3.fidoalliance.org/' -d 'Fetch the BLOB from URL'
+complete -c acctsec -n '__acctsec_at mds update' -l root -r -F -d 'PEM file of the root to verify against'
+complete -c acctsec -n '__acctsec_at mds update' -l at -x -d 'Verify the chain at TIME (RFC 3339 or YYYY-MM-DD)'
+
+# acctsec webauthn
+complete -c acctsec -n '__acctsec_at webauthn' -a verify-registration -d 'Verify a registration: attestation, trust, MDS, policy'
+complete -c acctsec -n '__acctsec_at webauthn' -a verify-assertion -d 'Verify an assertion: signature, flags, counter'
+
+# acctsec webauthn verify-registration
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l response -r -F -d 'Response JSON to verify (- for stdin)'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l batch -r -F -d 'NDJSON requests, one per line (- for stdin)'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l challenge -x -d 'The challenge that was issued, base64url'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l origin -x -d 'The expected origin'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l rp-id -x -d 'The relying party id'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l require-uv -d 'Require user verification'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l jobs -x -d 'Worker threads for --batch'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l at -x -d 'Check certificates at TIME'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l trust-anchor -r -F -d 'PEM file of roots to trust'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l mds -d 'Use the cached FIDO metadata'
+complete -c acctsec -n '__acctsec_at webauthn verify-registration' -l policy -r -F -d 'Enrollment policy (TOML)'
+
+# acctsec webauthn verify-assertion
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l response -r -F -d 'Response JSON to verify (- for stdin)'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l batch -r -F -d 'NDJSON requests, one per line (- for stdin)'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l challenge -x -d 'The challenge that was issued, base64url'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l origin -x -d 'The expected origin'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l rp-id -x -d 'The relying party id'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l require-uv -d 'Require user verification'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l jobs -x -d 'Worker threads for --batch'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l public-key -x -d 'Credential public key, base64url COSE_Key'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l credential -r -F -d 'Stored credential JSON file'
+complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l counter -x -d 'Last sign counter seen'

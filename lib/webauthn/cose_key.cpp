@@ -37,7 +37,7 @@ struct AlgorithmInfo {
   const EVP_MD* (*digest)();  // nullptr for EdDSA (which hashes internally)
 };
 
-constexpr std::array<AlgorithmInfo, 7> k_algorithms{{
+constexpr std::array<AlgorithmInfo, 8> k_algorithms{{
     {k_cose_alg_es256, "ES256", k_cose_kty_ec2, k_cose_crv_p256, &EVP_sha256},
     {k_cose_alg_es384, "ES384", k_cose_kty_ec2, k_cose_crv_p384, &EVP_sha384},
     {k_cose_alg_es512, "ES512", k_cose_kty_ec2, k_cose_crv_p521, &EVP_sha512},
@@ -45,6 +45,7 @@ constexpr std::array<AlgorithmInfo, 7> k_algorithms{{
     {k_cose_alg_ed25519, "Ed25519", k_cose_kty_okp, k_cose_crv_ed25519, nullptr},
     {k_cose_alg_rs256, "RS256", k_cose_kty_rsa, 0, &EVP_sha256},
     {k_cose_alg_ps256, "PS256", k_cose_kty_rsa, 0, &EVP_sha256},
+    {k_cose_alg_rs1, "RS1", k_cose_kty_rsa, 0, &EVP_sha1},
 }};
 
 const AlgorithmInfo* find_algorithm(int alg) {
@@ -95,7 +96,7 @@ std::string crv_text(std::int64_t crv) {
 }
 
 std::string supported_list() {
-  return "ES256, ES384, ES512, EdDSA (Ed25519), Ed25519, RS256 and PS256";
+  return "ES256, ES384, ES512, EdDSA (Ed25519), Ed25519, RS256, PS256 and RS1 (legacy TPM attestation)";
 }
 
 std::unexpected<Error> rejected(std::string message) {

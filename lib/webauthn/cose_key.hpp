@@ -20,6 +20,10 @@ inline constexpr int k_cose_alg_es384 = -35;    // ECDSA P-384 with SHA-384
 inline constexpr int k_cose_alg_es512 = -36;    // ECDSA P-521 with SHA-512
 inline constexpr int k_cose_alg_ps256 = -37;    // RSASSA-PSS with SHA-256, MGF1-SHA-256, 32-byte salt
 inline constexpr int k_cose_alg_rs256 = -257;   // RSASSA-PKCS1-v1_5 with SHA-256
+// RSASSA-PKCS1-v1_5 with SHA-1 (RFC 8812). Legacy TPMs (Windows Hello) still sign attestation
+// statements with it, so it is accepted for verification only: acctsec never offers it when creating
+// credentials, and the registration ceremony refuses it as a credential key's algorithm.
+inline constexpr int k_cose_alg_rs1 = -65535;
 
 // COSE key types and elliptic curves.
 inline constexpr int k_cose_kty_okp = 1;

@@ -35,6 +35,8 @@ CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world) {
   cli::Deps deps;
   deps.out = &out;
   deps.err = &err;
+  std::istringstream in(world.stdin_text);
+  deps.in = &in;
   deps.out_is_tty = deps.err_is_tty = deps.in_is_tty = world.terminal;
   auto env = world.env;
   deps.env = [env](std::string_view name) -> std::optional<std::string> {

@@ -36,6 +36,7 @@ struct FakeWorld {
   bool terminal = false;                    // stdin/stdout/stderr are TTYs and prompts work
   std::vector<std::string> answers;         // answers to prompts (secret or typed), in order
   std::vector<std::string>* prompts_seen = nullptr;
+  std::string stdin_text;                   // what the command reads from "-"
 };
 
 // Runs `acctsec ARGS...` in-process.

@@ -7,10 +7,11 @@
 
 #include "core/bytes.hpp"
 #include "fido/virtual/crypto.hpp"
+#include "webauthn/virtual_key_marks.hpp"
 
 namespace acctsec::fido::soft {
 
-inline constexpr std::string_view k_attestation_organization = "acctsec virtual authenticator";
+inline constexpr std::string_view k_attestation_organization = webauthn::k_virtual_key_organization;
 
 struct AttestationIdentity {
   std::string ca_pem;  // the root a relying party would pin for this virtual key

@@ -2,6 +2,8 @@
 // creating and describing key files.
 #include "fido/virtual/virtual_key.hpp"
 
+#include "webauthn/virtual_key_marks.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -63,8 +65,7 @@ Result<void> check_create_options(const VirtualCreateOptions& options) {
 
 }  // namespace
 
-const Bytes k_virtual_aaguid = {0x7c, 0x5b, 0x10, 0x78, 0x15, 0xd8, 0x4a, 0xdf,
-                                0x83, 0xfc, 0xa4, 0xd1, 0x36, 0xb8, 0x11, 0xe5};
+const Bytes k_virtual_aaguid(webauthn::k_virtual_key_aaguid.begin(), webauthn::k_virtual_key_aaguid.end());
 
 bool is_virtual_path(std::string_view device_path) {
   return device_path.starts_with(k_virtual_prefix);

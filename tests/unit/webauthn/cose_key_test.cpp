@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "unit/webauthn/soft_authenticator.hpp"
@@ -236,5 +237,34 @@ TEST_SUITE("webauthn::cose_key") {
     CHECK(moved.key != nullptr);
     CHECK(cose_key_spki_der(*key).error().category == ErrorCategory::usage);  // NOLINT(bugprone-use-after-move)
     CHECK(cose_key_verify(*key, Bytes{}, Bytes{1}).error().category == ErrorCategory::usage);
+  }
+  TEST_CASE("RS1 (legacy TPM attestation) decodes and verifies RSASSA-PKCS1-v1_5 with SHA-1 only") {
+    const EvpPkeyPtr rsa = generate_key(k_cose_alg_rs256);
+    const auto cose = cose_key_encode_public_key(rsa.get(), k_cose_alg_rs1);
+    REQUIRE(cose.has_value());
+    const auto key = cose_key_decode(*cose);
+    REQUIRE(key.has_value());
+    CHECK(key->alg == k_cose_alg_rs1);
+    CHECK(key->kty == k_cose_kty_rsa);
+    CHECK(cose_algorithm_name(k_cose_alg_rs1) == "RS1");
+
+    const Bytes message{'t', 'p', 'm', 's', '_', 'a', 't', 't', 'e', 's', 't'};
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    EVP_PKEY_CTX* pctx = nullptr;
+    REQUIRE(EVP_DigestSignInit(ctx.get(), &pctx, EVP_sha1(), nullptr, rsa.get()) == 1);
+    REQUIRE(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1);
+    std::size_t length = 0;
+    REQUIRE(EVP_DigestSign(ctx.get(), nullptr, &length, message.data(), message.size()) == 1);
+    Bytes sha1_signature(length);
+    REQUIRE(EVP_DigestSign(ctx.get(), sha1_signature.data(), &length, message.data(), message.size()) == 1);
+
+    CHECK(cose_key_verify(*key, message, sha1_signature).has_value());
+    CHECK(signature_verify(rsa.get(), k_cose_alg_rs1, message, sha1_signature).has_value());
+    // The same key under RS256 does not accept the SHA-1 signature, nor RS1 a SHA-256 one.
+    CHECK_FALSE(signature_verify(rsa.get(), k_cose_alg_rs256, message, sha1_signature).has_value());
+    CHECK_FALSE(cose_key_verify(*key, message, sign(rsa.get(), k_cose_alg_rs256, message)).has_value());
+    Bytes flipped = sha1_signature;
+    flipped[7] ^= 0x01;
+    CHECK(cose_key_verify(*key, message, flipped).error().category == ErrorCategory::rejected);
   }
 }
