@@ -97,13 +97,20 @@ const u32 = (n) => {
 };
 
 function newCredential() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = publicKey.export({ format: 'jwk' });
+  // Encoded by the key generation itself: Node.js 20.20 can deadlock in KeyObject exports (such as
+  // export({format: 'jwk'})) when a garbage collection runs during one, so no KeyObject is exported.
+  const { privateKey, publicKey: spki } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  const point = spki.subarray(spki.length - 65); // 0x04 || x || y ends the SubjectPublicKeyInfo
+  if (point[0] !== 0x04) throw new Error('unexpected P-256 SubjectPublicKeyInfo');
   return {
     id: randomBytes(32),
-    privateKey,
-    spki: publicKey.export({ format: 'der', type: 'spki' }),
-    cose: cbor(map([1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x, 'base64url')], [-3, Buffer.from(jwk.y, 'base64url')])),
+    privateKey: { key: privateKey, format: 'der', type: 'pkcs8' },
+    spki,
+    cose: cbor(map([1, 2], [3, -7], [-1, 1], [-2, Buffer.from(point.subarray(1, 33))], [-3, Buffer.from(point.subarray(33))])),
     userHandle: randomBytes(16),
   };
 }

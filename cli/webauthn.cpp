@@ -240,6 +240,8 @@ Result<int> run_verify_assertion(const AssertionOptions& o, Context& ctx) {
     if (!file) return fail(file.error());
     auto stored = webauthn::stored_credential_from_json(*file);
     if (!stored) return fail(ErrorCategory::usage, "--credential " + o.credential + ": " + stored.error().message);
+    if (auto usable = webauthn::cose_key_decode(stored->public_key_cose); !usable)
+      return fail(ErrorCategory::usage, "--credential " + o.credential + ": publicKey is not a usable COSE_Key: " + usable.error().message);
     d.credential = std::move(*stored);
   } else if (!o.response.empty()) {
     return fail(ErrorCategory::usage, "--public-key or --credential is required with --response");

@@ -115,9 +115,8 @@ Result<StoredCredential> stored_credential_from_json(const json& json) {
   out.id = std::move(*id_bytes);
   const auto& key = json.value("publicKey", nlohmann::json());
   auto key_bytes = key.is_string() ? base64url_decode(key.get<std::string>()) : std::nullopt;
-  if (!key_bytes) return fail(ErrorCategory::usage, "credential.publicKey must be a base64url COSE_Key");
-  if (auto decoded = cose_key_decode(*key_bytes); !decoded)
-    return fail(ErrorCategory::usage, "credential.publicKey is not a usable COSE_Key: " + decoded.error().message);
+  // Not decoded here: the assertion check decodes it once and reports an unusable key as a reason.
+  if (!key_bytes || key_bytes->empty()) return fail(ErrorCategory::usage, "credential.publicKey must be a base64url COSE_Key");
   out.public_key_cose = std::move(*key_bytes);
   if (json.contains("counter")) {
     const auto& counter = json["counter"];

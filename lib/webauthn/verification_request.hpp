@@ -37,8 +37,8 @@ struct StoredCredential {
   std::uint32_t counter = 0;
 };
 
-// Parses a stored credential; "publicKey" must be a usable COSE_Key, "counter" 0..2^32-1 (absent
-// means 0). Errors: usage, naming the member.
+// Parses a stored credential; "publicKey" must be base64url (whether it is a usable COSE_Key is
+// checked when it is used), "counter" 0..2^32-1 (absent means 0). Errors: usage, naming the member.
 Result<StoredCredential> stored_credential_from_json(const nlohmann::json& json);
 nlohmann::json stored_credential_to_json(const StoredCredential& credential);
 

@@ -9,7 +9,7 @@
 // not hidden; any other disagreement fails:
 // - @simplewebauthn/server 9.0.3 rejects genuine ES256 signatures whose r or s is shorter than 32
 //   bytes (about 1 in 128: its unwrapEC2Signature does not left-pad them; fixed upstream by
-//   MasterKale/SimpleWebAuthn#594, in a release that needs Node.js 20). Detected per line.
+//   MasterKale/SimpleWebAuthn#594, merged after 9.0.3). Detected per line.
 // - The virtual key's x5c ends with its attestation root; given that root as the trust anchor,
 //   @simplewebauthn/server refuses the path for holding a duplicate certificate (as the FIDO
 //   conformance tools refuse an x5c with the full chain), acctsec trusts it. The same registration
