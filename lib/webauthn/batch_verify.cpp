@@ -36,11 +36,7 @@ void verify_slot(Slot& slot, VerifyKind kind, const VerifyDefaults& defaults) {
                                                      : verify_assertion_request(request["response"], expected, defaults);
       if (result) {
         verdict = std::move(*result);
-        // "id" leads the line so that a reader can match verdicts to requests at a glance.
-        json ordered = {{"schema", verdict["schema"]}, {"id", id}};
-        for (auto& [key, value] : verdict.items())
-          if (key != "schema") ordered[key] = std::move(value);
-        verdict = std::move(ordered);
+        verdict["id"] = id;
       } else {
         verdict = verification_error_verdict(schema, id, fmt::format("line {}: {}", slot.line_number, result.error().message));
       }

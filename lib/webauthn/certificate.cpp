@@ -98,6 +98,11 @@ Result<std::vector<X509Ptr>> certificates_parse_pem(std::string_view pem) {
   return out;
 }
 
+X509Ptr certificate_share(X509* cert) {
+  X509_up_ref(cert);
+  return X509Ptr(cert);
+}
+
 Bytes certificate_der(X509* cert) {
   unsigned char* der = nullptr;
   const int length = i2d_X509(cert, &der);

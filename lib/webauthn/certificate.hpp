@@ -36,6 +36,10 @@ Result<std::vector<X509Ptr>> certificates_parse_pem(std::string_view pem);
 // Returns the certificate's DER encoding.
 Bytes certificate_der(X509* cert);
 
+// Another owner of the same certificate (reference counted, not copied): anchors are shared by
+// the flags, every batch line and the metadata.
+X509Ptr certificate_share(X509* cert);
+
 // The subject as an RFC 2253 string ("CN=...,O=...,C=..."), for messages and verdicts.
 std::string certificate_subject(X509* cert);
 

@@ -13,12 +13,6 @@
 namespace acctsec::webauthn {
 namespace {
 
-// Another owner of the same certificate (anchors come both from the caller and from metadata).
-X509Ptr certificate_share(X509* cert) {
-  X509_up_ref(cert);
-  return X509Ptr(cert);
-}
-
 void check_client_data(const RegistrationResponse& response, const RegistrationExpectation& expected,
                        std::vector<std::string>& reasons) {
   // §7.1 steps 5-10.

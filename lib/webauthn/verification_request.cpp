@@ -87,11 +87,6 @@ json metadata_json(const std::optional<AuthenticatorMetadata>& metadata) {
           {"blobNumber", metadata->blob_number}};
 }
 
-X509Ptr certificate_ref(X509* cert) {
-  X509_up_ref(cert);
-  return X509Ptr(cert);
-}
-
 json rejected_registration(std::string reason) {
   return {{"schema", k_registration_verdict_schema}, {"verified", false}, {"reasons", json::array({std::move(reason)})}};
 }
@@ -141,7 +136,7 @@ Result<nlohmann::json> verify_registration_request(const json& response_json, co
   expected.require_user_verification = settled->require_user_verification;
   expected.at = settled->at;
   expected.metadata = defaults.metadata;
-  for (const auto& anchor : defaults.trust_anchors) expected.trust_anchors.push_back(certificate_ref(anchor.get()));
+  for (const auto& anchor : defaults.trust_anchors) expected.trust_anchors.push_back(certificate_share(anchor.get()));
   if (expected_json.is_object() && expected_json.contains("trustAnchors")) {
     const auto& anchors = expected_json["trustAnchors"];
     if (!anchors.is_array()) return fail(ErrorCategory::usage, "expected.trustAnchors must be an array of PEM strings");
