@@ -39,12 +39,20 @@ std::string encode(ByteView data, std::string_view alphabet, bool pad) {
   return out;
 }
 
-std::optional<Bytes> decode(std::string_view text, std::string_view alphabet) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::array<int, 256> table{};
+// Character -> 6-bit value, -1 for characters outside the alphabet; built at compile time.
+using DecodeTable = std::array<int, 256>;
+constexpr DecodeTable decode_table(std::string_view alphabet) {
+  DecodeTable table{};
   table.fill(-1);
   for (std::size_t i = 0; i < alphabet.size(); ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
+  return table;
+}
+constexpr DecodeTable k_b64url_table = decode_table(k_b64url);
+constexpr DecodeTable k_b64_table = decode_table(k_b64);
+
+std::optional<Bytes> decode(std::string_view text, const DecodeTable& table) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
   Bytes out;
   out.reserve(text.size() * 3 / 4);
   std::uint32_t acc = 0;
@@ -67,11 +75,11 @@ std::optional<Bytes> decode(std::string_view text, std::string_view alphabet) {
 }  // namespace
 
 std::string base64url_encode(ByteView data) { return encode(data, k_b64url, false); }
-std::optional<Bytes> base64url_decode(std::string_view text) { return decode(text, k_b64url); }
+std::optional<Bytes> base64url_decode(std::string_view text) { return decode(text, k_b64url_table); }
 std::string base64_encode(ByteView data) { return encode(data, k_b64, true); }
 std::optional<Bytes> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
-  return decode(text, k_b64);
+  return decode(text, k_b64_table);
 }
 
 std::string hex_encode(ByteView data) {

@@ -62,17 +62,17 @@ AssertionVerdict assertion_verify(const AuthenticationResponse& response, const 
 
   // §7.2 steps 19-21: the signature over authenticatorData || SHA-256(clientDataJSON).
   bool signature_ok = false;
-  if (auto key = cose_key_decode(expected.credential_public_key); !key) {
+  if (auto key = cose_verifier_decode(expected.credential_public_key); !key) {
     reasons.push_back("The stored credential public key cannot be used: " + key.error().message + ".");
   } else {
     Bytes signed_data = response.authenticator_data;
     const Bytes client_hash = sha256(as_bytes(response.client_data_json));
     signed_data.insert(signed_data.end(), client_hash.begin(), client_hash.end());
-    if (auto ok = cose_key_verify(*key, signed_data, response.signature); !ok) {
+    if (auto ok = cose_verifier_verify(*key, signed_data, response.signature); !ok) {
       reasons.push_back(fmt::format(
           "The {} signature does not verify over authenticatorData and the clientDataJSON hash with the stored "
           "credential public key.",
-          cose_algorithm_name(key->alg)));
+          cose_algorithm_name(key->m_key.alg)));
     } else {
       signature_ok = true;
     }

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/json_parse.hpp"
+
 namespace acctsec::webauthn {
 namespace {
 
@@ -23,7 +25,7 @@ void verify_slot(Slot& slot, VerifyKind kind, const VerifyDefaults& defaults) {
   const std::string_view schema = kind == VerifyKind::registration ? k_registration_verdict_schema : k_assertion_verdict_schema;
   json id = nullptr;
   json verdict;
-  json request = json::parse(slot.text, nullptr, false);
+  json request = json_parse(slot.text);
   if (request.is_discarded() || !request.is_object()) {
     verdict = verification_error_verdict(schema, id, fmt::format("line {}: not a JSON object", slot.line_number));
   } else {

@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -12,6 +13,7 @@
 #include <optional>
 
 #include "webauthn/cbor.hpp"
+#include "webauthn/ec_public_key.hpp"
 
 namespace acctsec::webauthn {
 namespace {
@@ -38,13 +40,13 @@ struct AlgorithmInfo {
 };
 
 constexpr std::array<AlgorithmInfo, 8> k_algorithms{{
-    {k_cose_alg_es256, "ES256", k_cose_kty_ec2, k_cose_crv_p256, &EVP_sha256},
-    {k_cose_alg_es384, "ES384", k_cose_kty_ec2, k_cose_crv_p384, &EVP_sha384},
-    {k_cose_alg_es512, "ES512", k_cose_kty_ec2, k_cose_crv_p521, &EVP_sha512},
+    {k_cose_alg_es256, "ES256", k_cose_kty_ec2, k_cose_crv_p256, &digest_sha256},
+    {k_cose_alg_es384, "ES384", k_cose_kty_ec2, k_cose_crv_p384, &digest_sha384},
+    {k_cose_alg_es512, "ES512", k_cose_kty_ec2, k_cose_crv_p521, &digest_sha512},
     {k_cose_alg_eddsa, "EdDSA", k_cose_kty_okp, k_cose_crv_ed25519, nullptr},
     {k_cose_alg_ed25519, "Ed25519", k_cose_kty_okp, k_cose_crv_ed25519, nullptr},
-    {k_cose_alg_rs256, "RS256", k_cose_kty_rsa, 0, &EVP_sha256},
-    {k_cose_alg_ps256, "PS256", k_cose_kty_rsa, 0, &EVP_sha256},
+    {k_cose_alg_rs256, "RS256", k_cose_kty_rsa, 0, &digest_sha256},
+    {k_cose_alg_ps256, "PS256", k_cose_kty_rsa, 0, &digest_sha256},
     {k_cose_alg_rs1, "RS1", k_cose_kty_rsa, 0, &EVP_sha1},
 }};
 
@@ -60,13 +62,14 @@ struct CurveInfo {
   const char* name;          // for messages and the OpenSSL group name
   const char* openssl_name;  // what EVP_PKEY_get_utf8_string_param reports
   std::size_t coordinate_size;
+  int nid;  // OpenSSL's curve NID (0 for Ed25519)
 };
 
 constexpr std::array<CurveInfo, 4> k_curves{{
-    {k_cose_crv_p256, "P-256", "prime256v1", 32},
-    {k_cose_crv_p384, "P-384", "secp384r1", 48},
-    {k_cose_crv_p521, "P-521", "secp521r1", 66},
-    {k_cose_crv_ed25519, "Ed25519", "ED25519", 32},
+    {k_cose_crv_p256, "P-256", "prime256v1", 32, NID_X9_62_prime256v1},
+    {k_cose_crv_p384, "P-384", "secp384r1", 48, NID_secp384r1},
+    {k_cose_crv_p521, "P-521", "secp521r1", 66, NID_secp521r1},
+    {k_cose_crv_ed25519, "Ed25519", "ED25519", 32, 0},
 }};
 
 const CurveInfo* find_curve(int crv) {
@@ -168,17 +171,11 @@ Result<EvpPkeyPtr> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
   return EvpPkeyPtr(raw);
 }
 
-// `quick` checks only that an EC point is on the curve and not at infinity, which is the whole
-// check on curves of cofactor 1 (P-256, P-384, P-521); the full check also multiplies the point by
-// the group order, which costs about nine times as much and would dominate assertion verification.
-bool public_check(EVP_PKEY* key, bool quick = false) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  const bool ok = ctx && (quick ? EVP_PKEY_public_check_quick(ctx.get()) : EVP_PKEY_public_check(ctx.get())) == 1;
-  ERR_clear_error();
-  return ok;
-}
+// How a decoded EC2 key will be used: anywhere (an ordinary provider-backed EVP_PKEY), or only to
+// verify signatures through ec_public_key_verify (built on the cheaper EC_KEY path).
+enum class KeyUse { any, verify_only };
 
-Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const CurveInfo& curve) {
+Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const CurveInfo& curve, KeyUse use) {
   if (find_label(entries, k_label_d)) {
     return rejected("it contains the private key parameter d (-4); refusing private key material");
   }
@@ -195,6 +192,12 @@ Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const 
   Bytes point{0x04};
   point.insert(point.end(), x->begin(), x->end());
   point.insert(point.end(), y->begin(), y->end());
+  const auto off_curve = [&] { return rejected(fmt::format("the point (x, y) is not on {}", curve.name)); };
+  if (use == KeyUse::verify_only) {
+    auto key = ec_public_key_from_point(curve.nid, point);
+    if (!key && key.error().category == ErrorCategory::rejected) return off_curve();
+    return key;
+  }
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.name, 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
@@ -202,7 +205,13 @@ Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const 
     return fail(ErrorCategory::internal, "OpenSSL could not allocate EC key parameters");
   }
   auto key = pkey_from_params("EC", bld.get());
-  if (!key || !public_check(key->get(), true)) return rejected(fmt::format("the point (x, y) is not on {}", curve.name));
+  if (!key) return off_curve();
+  // The quick check (on the curve, not at infinity) is the whole public key validation on curves of
+  // cofactor 1 such as P-256, P-384 and P-521; the full check would add a multiplication by the order.
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
+  const bool valid = ctx && EVP_PKEY_public_check_quick(ctx.get()) == 1;
+  ERR_clear_error();
+  if (!valid) return off_curve();
   return key;
 }
 
@@ -247,8 +256,15 @@ Result<EvpPkeyPtr> decode_rsa(const std::vector<cbor::MapEntry>& entries) {
     ERR_clear_error();
     return fail(ErrorCategory::internal, "OpenSSL could not allocate RSA key parameters");
   }
+  // The checks a verifier needs, and all deterministic: OpenSSL's public check adds SP 800-56B's
+  // probabilistic test that n is not a prime power, whose verdict on a malformed n can differ
+  // from one run to the next (and costs a modular exponentiation per Miller-Rabin round).
+  if (!BN_is_odd(bn_n.get())) return rejected("n is even; an RSA modulus is odd");
+  if (!BN_is_odd(bn_e.get()) || BN_is_one(bn_e.get()))
+    return rejected("e must be an odd exponent of at least 3");
+  if (BN_cmp(bn_e.get(), bn_n.get()) >= 0) return rejected("e is not smaller than n");
   auto key = pkey_from_params("RSA", bld.get());
-  if (!key || !public_check(key->get())) return rejected("OpenSSL refused the RSA public key (n, e)");
+  if (!key) return rejected("OpenSSL refused the RSA public key (n, e)");
   return key;
 }
 
@@ -274,7 +290,9 @@ std::string cose_algorithm_name(int alg) {
   return fmt::format("COSE algorithm {}", alg);
 }
 
-Result<CoseKey> cose_key_decode(ByteView cose) {
+namespace {
+
+Result<CoseKey> decode(ByteView cose, KeyUse use) {
   cbor::Reader reader(cose);
   auto type = reader.peek_type();
   if (!type) return rejected(type.error().message);
@@ -318,10 +336,20 @@ Result<CoseKey> cose_key_decode(ByteView cose) {
   }
   key.crv = info->crv;
   const auto* curve = find_curve(info->crv);
-  auto pkey = info->kty == k_cose_kty_ec2 ? decode_ec2(*entries, *curve) : decode_okp(*entries);
+  auto pkey = info->kty == k_cose_kty_ec2 ? decode_ec2(*entries, *curve, use) : decode_okp(*entries);
   if (!pkey) return fail(pkey.error());
   key.key = std::move(*pkey);
   return key;
+}
+
+}  // namespace
+
+Result<CoseKey> cose_key_decode(ByteView cose) { return decode(cose, KeyUse::any); }
+
+Result<CoseVerifier> cose_verifier_decode(ByteView cose) {
+  auto key = decode(cose, KeyUse::verify_only);
+  if (!key) return fail(key.error());
+  return CoseVerifier{std::move(*key)};
 }
 
 Result<Bytes> cose_key_encode_public_key(EVP_PKEY* key, int alg) {
@@ -426,9 +454,9 @@ Result<void> signature_verify(EVP_PKEY* key, int alg, ByteView message, ByteView
   if (!fits)
     return fail(ErrorCategory::usage, fmt::format("a {} signature cannot come from this key type", info->name));
 
+  const EVP_MD* digest = info->digest ? info->digest() : nullptr;
   MdCtxPtr md_ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pkey_ctx = nullptr;  // owned by md_ctx
-  const EVP_MD* digest = info->digest ? info->digest() : nullptr;
   if (!md_ctx || EVP_DigestVerifyInit(md_ctx.get(), &pkey_ctx, digest, nullptr, key) != 1) {
     ERR_clear_error();
     return fail(ErrorCategory::internal, "OpenSSL could not set up signature verification");
@@ -436,7 +464,7 @@ Result<void> signature_verify(EVP_PKEY* key, int alg, ByteView message, ByteView
   if (info->kty == k_cose_kty_rsa) {
     const bool pss = info->alg == k_cose_alg_ps256;
     const bool ok = pss ? EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                              EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_ctx, EVP_sha256()) == 1 &&
+                              EVP_PKEY_CTX_set_rsa_mgf1_md(pkey_ctx, digest_sha256()) == 1 &&
                               EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, RSA_PSS_SALTLEN_DIGEST) == 1
                         : EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, RSA_PKCS1_PADDING) == 1;
     if (!ok) {
@@ -456,6 +484,17 @@ Result<void> signature_verify(EVP_PKEY* key, int alg, ByteView message, ByteView
 Result<void> cose_key_verify(const CoseKey& key, ByteView message, ByteView signature) {
   if (!key.key) return fail(ErrorCategory::usage, "the COSE key holds no public key");
   return signature_verify(key.key.get(), key.alg, message, signature);
+}
+
+Result<void> cose_verifier_verify(const CoseVerifier& verifier, ByteView message, ByteView signature) {
+  const CoseKey& key = verifier.m_key;
+  if (key.kty != k_cose_kty_ec2) return cose_key_verify(key, message, signature);
+  const auto* info = find_algorithm(key.alg);
+  if (!info || !key.key) return fail(ErrorCategory::usage, "the COSE key holds no public key");
+  if (!ec_public_key_verify(key.key.get(), info->digest(), message, signature)) {
+    return fail(ErrorCategory::rejected, fmt::format("the {} signature does not verify with the public key", info->name));
+  }
+  return {};
 }
 
 }  // namespace acctsec::webauthn

@@ -84,4 +84,18 @@ Result<void> cose_key_verify(const CoseKey& key, ByteView message, ByteView sign
 // key, unsupported alg).
 Result<void> signature_verify(EVP_PKEY* key, int alg, ByteView message, ByteView signature);
 
+// A credential public key decoded only to verify signatures with it, as assertion verification
+// does once per assertion. For EC2 keys it is built on OpenSSL's EC_KEY path with a curve group made
+// once per process (ec_public_key.hpp), which costs a small fraction of an EVP_PKEY built through
+// the provider interface; the key never leaves this wrapper, so no other EVP function sees it.
+struct CoseVerifier {
+  CoseKey m_key;  // alg, kty and crv as decoded; `key` is usable only through cose_verifier_verify
+};
+
+// Decodes `cose` with exactly the checks and errors of cose_key_decode. Errors: rejected.
+Result<CoseVerifier> cose_verifier_decode(ByteView cose);
+
+// Verifies `signature` over `message` as cose_key_verify does. Errors: rejected, usage.
+Result<void> cose_verifier_verify(const CoseVerifier& verifier, ByteView message, ByteView signature);
+
 }  // namespace acctsec::webauthn

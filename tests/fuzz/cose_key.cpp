@@ -1,5 +1,6 @@
 // cose_key_decode on arbitrary bytes; a key that decodes must re-encode canonically to a key that
-// decodes to the same algorithm and public key, stably, and be usable the way callers use it.
+// decodes to the same algorithm and public key, stably, and be usable the way callers use it. The
+// verify-only decoder (cose_verifier_decode) must accept and refuse exactly the same inputs.
 #include <openssl/evp.h>
 
 #include <cstddef>
@@ -13,7 +14,12 @@ using namespace acctsec::webauthn;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto key = cose_key_decode(ByteView(data, size));
-  if (!key) return 0;
+  auto verifier = cose_verifier_decode(ByteView(data, size));
+  fuzz::require(key.has_value() == verifier.has_value(), "both COSE decoders agree on whether a key is usable");
+  if (!key) {
+    fuzz::require(key.error().message == verifier.error().message, "both COSE decoders refuse a key in the same words");
+    return 0;
+  }
   fuzz::require(key->key != nullptr, "a decoded COSE key holds a public key");
 
   auto encoded = cose_key_encode(*key);
@@ -32,5 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Bytes message{'f', 'u', 'z', 'z'};
   const Bytes signature{0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};
   fuzz::require(!cose_key_verify(*key, message, signature).has_value(), "a junk signature does not verify");
+  fuzz::require(!cose_verifier_verify(*verifier, message, signature).has_value(),
+                "a junk signature does not verify with the verify-only key");
   return 0;
 }
