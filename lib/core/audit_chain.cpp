@@ -1,0 +1,84 @@
+#include "core/audit_chain.hpp"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include <cstdlib>
+
+#include "core/bytes.hpp"
+
+namespace acctsec {
+namespace {
+
+// Floating-point numbers have no single canonical text here, so entries may not hold them.
+bool canonical_domain(const nlohmann::json& value) {
+  if (value.is_number_float()) return false;
+  if (value.is_object() || value.is_array()) {
+    for (const auto& element : value) {
+      if (!canonical_domain(element)) return false;
+    }
+  }
+  return true;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  // Only allocation failure or a broken provider makes this fail; nothing can be recovered.
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) std::abort();
+  return hex_encode(ByteView(digest, length));
+}
+
+}  // namespace
+
+Result<std::string> audit_canonical(const AuditEntry& entry) {
+  const auto& e = entry.event;
+  if (!e.detail.is_object() || !canonical_domain(e.detail))
+    return fail(ErrorCategory::usage, "an audit entry's detail must be a JSON object without floating-point numbers");
+  // nlohmann::json keeps object members sorted by name and, with ensure_ascii off, writes strings
+  // with only the escapes JSON requires (short forms for \b \t \n \f \r, \u00xx for the other
+  // control characters), which is RFC 8785's form for strings and integers.
+  const nlohmann::json document = {
+      {"action", e.action},     {"actor", e.actor},       {"detail", e.detail}, {"grant", e.grant ? nlohmann::json(*e.grant) : nlohmann::json(nullptr)},
+      {"prev", entry.prev},     {"resource", e.resource}, {"seq", entry.seq}, {"time", e.time}};
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+Result<AuditEntry> audit_chain_next(std::uint64_t last_seq, std::string_view last_hash, AuditEvent event) {
+  AuditEntry entry{.seq = last_seq + 1, .event = std::move(event), .prev = std::string(last_hash), .hash = {}};
+  auto canonical = audit_canonical(entry);
+  if (!canonical) return fail(canonical.error());
+  entry.hash = sha256_hex(*canonical);
+  return entry;
+}
+
+AuditChainVerifier::AuditChainVerifier(std::uint64_t last_seq, std::string last_hash)
+    : m_last_seq(last_seq), m_last_hash(std::move(last_hash)) {}
+
+Result<void> AuditChainVerifier::add(const AuditEntry& entry) {
+  if (entry.seq != m_last_seq + 1) {
+    return fail(ErrorCategory::rejected,
+                entry.seq > m_last_seq + 1
+                    ? fmt::format("audit entry {} follows entry {}: entries {} to {} are missing", entry.seq, m_last_seq,
+                                  m_last_seq + 1, entry.seq - 1)
+                    : fmt::format("audit entry {} follows entry {}: the log is out of order or repeats an entry",
+                                  entry.seq, m_last_seq));
+  }
+  if (entry.prev != m_last_hash) {
+    return fail(ErrorCategory::rejected,
+                fmt::format("audit entry {} does not link to entry {}: its prev is {}, the hash before it is {}",
+                            entry.seq, m_last_seq, entry.prev, m_last_hash));
+  }
+  auto canonical = audit_canonical(entry);
+  if (!canonical) return fail(ErrorCategory::rejected, fmt::format("audit entry {}: {}", entry.seq, canonical.error().message));
+  if (const auto hash = sha256_hex(*canonical); hash != entry.hash) {
+    return fail(ErrorCategory::rejected,
+                fmt::format("audit entry {} was altered: its content hashes to {}, not to its recorded hash {}",
+                            entry.seq, hash, entry.hash));
+  }
+  m_last_seq = entry.seq;
+  m_last_hash = entry.hash;
+  return {};
+}
+
+}  // namespace acctsec
