@@ -14,6 +14,7 @@
 
 #include "webauthn/cbor.hpp"
 #include "webauthn/ec_public_key.hpp"
+#include "webauthn/hash.hpp"
 
 namespace acctsec::webauthn {
 namespace {

@@ -13,7 +13,6 @@
 #include <openssl/obj_mac.h>
 
 #include <array>
-#include <cstdlib>
 #include <memory>
 
 namespace acctsec::webauthn {
@@ -44,12 +43,6 @@ const EC_GROUP* curve_group(int nid) {
     default:
       return nullptr;
   }
-}
-
-const EVP_MD* fetched(const char* name) {
-  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
-  if (!md) std::abort();  // the default provider always has the SHA-2 family
-  return md;
 }
 
 }  // namespace
@@ -92,19 +85,6 @@ bool ec_public_key_verify(EVP_PKEY* key, const EVP_MD* digest, ByteView message,
                                static_cast<int>(signature.size()), const_cast<EC_KEY*>(ec)) == 1;
   ERR_clear_error();
   return ok;
-}
-
-const EVP_MD* digest_sha256() {
-  static const EVP_MD* md = fetched("SHA2-256");
-  return md;
-}
-const EVP_MD* digest_sha384() {
-  static const EVP_MD* md = fetched("SHA2-384");
-  return md;
-}
-const EVP_MD* digest_sha512() {
-  static const EVP_MD* md = fetched("SHA2-512");
-  return md;
 }
 
 }  // namespace acctsec::webauthn

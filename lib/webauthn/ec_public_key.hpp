@@ -27,10 +27,4 @@ Result<EvpPkeyPtr> ec_public_key_from_point(int curve_nid, ByteView point);
 // `digest`, with a key from ec_public_key_from_point. Returns false for any failure.
 bool ec_public_key_verify(EVP_PKEY* key, const EVP_MD* digest, ByteView message, ByteView signature);
 
-// SHA-256, SHA-384 and SHA-512 fetched once per process (an implicit fetch per use costs more
-// than hashing a short message).
-const EVP_MD* digest_sha256();
-const EVP_MD* digest_sha384();
-const EVP_MD* digest_sha512();
-
 }  // namespace acctsec::webauthn

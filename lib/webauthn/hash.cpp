@@ -5,11 +5,15 @@
 #include <cstdlib>
 #include <memory>
 
-#include "webauthn/ec_public_key.hpp"
-
 namespace acctsec::webauthn {
 
 namespace {
+
+const EVP_MD* fetched(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (!md) std::abort();  // the default provider always has the SHA-2 family
+  return md;
+}
 
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
@@ -30,6 +34,19 @@ Bytes sha256(ByteView data) {
     std::abort();
   }
   return out;
+}
+
+const EVP_MD* digest_sha256() {
+  static const EVP_MD* md = fetched("SHA2-256");
+  return md;
+}
+const EVP_MD* digest_sha384() {
+  static const EVP_MD* md = fetched("SHA2-384");
+  return md;
+}
+const EVP_MD* digest_sha512() {
+  static const EVP_MD* md = fetched("SHA2-512");
+  return md;
 }
 
 }  // namespace acctsec::webauthn

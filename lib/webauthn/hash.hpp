@@ -1,11 +1,19 @@
 // Digests used by WebAuthn: SHA-256 of the RP ID and of clientDataJSON.
 #pragma once
 
+#include <openssl/evp.h>
+
 #include "core/bytes.hpp"
 
 namespace acctsec::webauthn {
 
 // Returns the 32-byte SHA-256 digest of `data`. Cannot fail (aborts if OpenSSL cannot hash).
 Bytes sha256(ByteView data);
+
+// SHA-256, SHA-384 and SHA-512 fetched once per process (an implicit fetch per use costs more
+// than hashing a short message). Never null.
+const EVP_MD* digest_sha256();
+const EVP_MD* digest_sha384();
+const EVP_MD* digest_sha512();
 
 }  // namespace acctsec::webauthn
