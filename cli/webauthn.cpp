@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "core/cancel.hpp"
 #include "core/file.hpp"
+#include "core/json_parse.hpp"
 #include "core/timestamp.hpp"
 #include "webauthn/batch_verify.hpp"
 #include "webauthn/mds_cache.hpp"
@@ -205,9 +206,9 @@ Result<int> run_verify_registration(const RegistrationOptions& o, Context& ctx) 
 
   auto response = read_json(o.response, "--response", "a RegistrationResponseJSON", ctx);
   if (!response) return fail(response.error());
-  auto verdict = webauthn::verify_registration_request(*response, nullptr, d);
+  auto verdict = webauthn::verify_registration_request(json_to_boost(*response), nullptr, d);
   if (!verdict) return fail(verdict.error());
-  return print_verdict(*verdict, webauthn::k_registration_verdict_schema, ctx, [&](const json& v, Fields& fields) {
+  return print_verdict(json_to_nlohmann(*verdict), webauthn::k_registration_verdict_schema, ctx, [&](const json& v, Fields& fields) {
     if (v.value("fmt", std::string()).empty()) return;
     const json& trust = v["trust"];
     std::string trust_text = trust.value("status", "");
@@ -255,9 +256,9 @@ Result<int> run_verify_assertion(const AssertionOptions& o, Context& ctx) {
 
   auto response = read_json(o.response, "--response", "an AuthenticationResponseJSON", ctx);
   if (!response) return fail(response.error());
-  auto verdict = webauthn::verify_assertion_request(*response, nullptr, d);
+  auto verdict = webauthn::verify_assertion_request(json_to_boost(*response), nullptr, d);
   if (!verdict) return fail(verdict.error());
-  return print_verdict(*verdict, webauthn::k_assertion_verdict_schema, ctx, [&](const json& v, Fields& fields) {
+  return print_verdict(json_to_nlohmann(*verdict), webauthn::k_assertion_verdict_schema, ctx, [&](const json& v, Fields& fields) {
     if (v.contains("counter"))
       fields.insert(fields.end(), {{"Credential", v.value("credentialId", "")},
                                    {"Counter", std::to_string(v.value("counter", 0u))},

@@ -1,5 +1,6 @@
 #include "webauthn/authentication_response.hpp"
 
+#include "core/json_parse.hpp"
 #include "webauthn/response_json.hpp"
 
 namespace acctsec::webauthn {
@@ -21,7 +22,7 @@ nlohmann::json authentication_response_to_json(const AuthenticationResponse& res
   return out;
 }
 
-Result<AuthenticationResponse> authentication_response_from_json(const nlohmann::json& json) {
+Result<AuthenticationResponse> authentication_response_from_json(const boost::json::value& json) {
   const detail::JsonReader top(json, k_document);
   if (auto ok = top.require_object(); !ok) return fail(ok.error());
   auto header = detail::credential_header_read(top);
@@ -54,6 +55,10 @@ Result<AuthenticationResponse> authentication_response_from_json(const nlohmann:
   if (!user_handle) return fail(user_handle.error());
   out.user_handle = std::move(*user_handle);
   return out;
+}
+
+Result<AuthenticationResponse> authentication_response_from_json(const nlohmann::json& json) {
+  return authentication_response_from_json(json_to_boost(json));
 }
 
 }  // namespace acctsec::webauthn

@@ -6,6 +6,7 @@
 // Binary members are base64url without padding.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ nlohmann::json authentication_response_to_json(const AuthenticationResponse& res
 // are non-empty base64url, "response.userHandle" is base64url or null when present. The contents
 // are not verified here (see assertion_verify). Returns the decoded response.
 // Errors: usage, naming the member and what is wrong with it.
+Result<AuthenticationResponse> authentication_response_from_json(const boost::json::value& json);
 Result<AuthenticationResponse> authentication_response_from_json(const nlohmann::json& json);
 
 }  // namespace acctsec::webauthn

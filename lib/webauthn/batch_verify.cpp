@@ -1,9 +1,12 @@
 #include "webauthn/batch_verify.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -12,7 +15,7 @@
 namespace acctsec::webauthn {
 namespace {
 
-using nlohmann::json;
+namespace bj = boost::json;
 
 struct Slot {
   std::size_t line_number = 0;
@@ -21,32 +24,52 @@ struct Slot {
   bool error = false;
 };
 
-void verify_slot(Slot& slot, VerifyKind kind, const VerifyDefaults& defaults) {
+// The line's "id", echoed in its verdict. Boost.JSON 1.81 may read a decimal one unit in the last
+// place away from the nearest double, so a floating-point id is read again with nlohmann (strtod).
+bj::value request_id(const bj::value& request, std::string_view line, const bj::storage_ptr& storage) {
+  const auto* id = request.get_object().if_contains("id");
+  if (!id) return bj::value(nullptr, storage);
+  if (!id->is_double()) return bj::value(*id, storage);
+  const auto exact = nlohmann::json::parse(line, nullptr, false);
+  return json_to_boost(exact.is_object() ? exact.value("id", nlohmann::json()) : nlohmann::json(), storage);
+}
+
+bj::object verify_request(std::string_view line, std::size_t line_number, VerifyKind kind, const VerifyDefaults& defaults,
+                          const bj::storage_ptr& storage) {
   const std::string_view schema = kind == VerifyKind::registration ? k_registration_verdict_schema : k_assertion_verdict_schema;
-  json id = nullptr;
-  json verdict;
-  json request = json_parse(slot.text);
-  if (request.is_discarded() || !request.is_object()) {
-    verdict = verification_error_verdict(schema, id, fmt::format("line {}: not a JSON object", slot.line_number));
-  } else {
-    id = request.value("id", json(nullptr));
-    if (!request.contains("response") || !request["response"].is_object()) {
-      verdict = verification_error_verdict(schema, id, fmt::format("line {}: \"response\" must be an object", slot.line_number));
-    } else {
-      const json& expected = request.contains("expected") ? request["expected"] : json(nullptr);
-      auto result = kind == VerifyKind::registration ? verify_registration_request(request["response"], expected, defaults)
-                                                     : verify_assertion_request(request["response"], expected, defaults);
-      if (result) {
-        verdict = std::move(*result);
-        verdict["id"] = id;
-      } else {
-        verdict = verification_error_verdict(schema, id, fmt::format("line {}: {}", slot.line_number, result.error().message));
-      }
-    }
+  VerdictContext context{.id = nullptr, .storage = storage};
+  const bj::value null_id(nullptr, storage);
+  context.id = &null_id;
+  auto request = json_parse_value(line, storage);
+  if (!request || !request->is_object())
+    return verification_error_verdict(schema, fmt::format("line {}: not a JSON object", line_number), context);
+  const bj::value id = request_id(*request, line, storage);
+  context.id = &id;
+  const auto* response = request->get_object().if_contains("response");
+  if (!response || !response->is_object())
+    return verification_error_verdict(schema, fmt::format("line {}: \"response\" must be an object", line_number), context);
+  const auto* expected = request->get_object().if_contains("expected");
+  auto verdict = kind == VerifyKind::registration ? verify_registration_request(*response, expected, defaults, context)
+                                                  : verify_assertion_request(*response, expected, defaults, context);
+  if (!verdict) return verification_error_verdict(schema, fmt::format("line {}: {}", line_number, verdict.error().message), context);
+  return std::move(*verdict);
+}
+
+void verify_slot(Slot& slot, VerifyKind kind, const VerifyDefaults& defaults) {
+  // Every value of one line lives in this thread's arena, reset at once when the line is done; a
+  // line that needs more than the buffer (a registration with a long chain) takes blocks from the heap.
+  constexpr std::size_t k_arena_bytes = 64 * 1024;
+  thread_local const std::unique_ptr<unsigned char[]> buffer(new unsigned char[k_arena_bytes]);
+  thread_local bj::monotonic_resource arena(buffer.get(), k_arena_bytes);
+  {
+    const bj::storage_ptr storage(&arena);
+    const bj::object verdict = verify_request(slot.text, slot.line_number, kind, defaults, storage);
+    slot.error = verdict.contains("error");
+    const auto* verified = verdict.if_contains("verified");
+    slot.verified = verified && verified->is_bool() && verified->get_bool();
+    slot.text = bj::serialize(verdict);
   }
-  slot.error = verdict.contains("error");
-  slot.verified = verdict.value("verified", false);
-  slot.text = verdict.dump(-1, ' ', false, json::error_handler_t::replace);
+  arena.release();
 }
 
 }  // namespace

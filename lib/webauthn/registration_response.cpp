@@ -1,5 +1,6 @@
 #include "webauthn/registration_response.hpp"
 
+#include "core/json_parse.hpp"
 #include "webauthn/attestation_object.hpp"
 #include "webauthn/authenticator_data.hpp"
 #include "webauthn/cose_key.hpp"
@@ -26,7 +27,7 @@ nlohmann::json registration_response_to_json(const RegistrationResponse& respons
   return out;
 }
 
-Result<RegistrationResponse> registration_response_from_json(const nlohmann::json& json) {
+Result<RegistrationResponse> registration_response_from_json(const boost::json::value& json) {
   const detail::JsonReader top(json, k_document);
   if (auto ok = top.require_object(); !ok) return fail(ok.error());
   auto header = detail::credential_header_read(top);
@@ -59,9 +60,9 @@ Result<RegistrationResponse> registration_response_from_json(const nlohmann::jso
 
   if (const auto* transports = body.find("transports")) {
     if (!transports->is_array()) return body.error("transports", "is not an array");
-    for (const auto& transport : *transports) {
+    for (const auto& transport : transports->get_array()) {
       if (!transport.is_string()) return body.error("transports", "has an entry that is not a string");
-      out.transports.push_back(transport.get<std::string>());
+      out.transports.emplace_back(transport.get_string());
     }
   }
 
@@ -93,6 +94,10 @@ Result<RegistrationResponse> registration_response_from_json(const nlohmann::jso
   }
   out.public_key_spki = std::move(*expected_spki);
   return out;
+}
+
+Result<RegistrationResponse> registration_response_from_json(const nlohmann::json& json) {
+  return registration_response_from_json(json_to_boost(json));
 }
 
 }  // namespace acctsec::webauthn

@@ -7,6 +7,7 @@
 // Binary members are base64url without padding; publicKey is DER SubjectPublicKeyInfo.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@ nlohmann::json registration_response_to_json(const RegistrationResponse& respons
 //    usable COSE_Key whose alg equals "publicKeyAlgorithm" and whose SPKI equals "publicKey";
 //  - "clientExtensionResults" is an object and "authenticatorAttachment" a string or null.
 // Returns the decoded response. Errors: usage, naming the member and what is wrong with it.
+Result<RegistrationResponse> registration_response_from_json(const boost::json::value& json);
 Result<RegistrationResponse> registration_response_from_json(const nlohmann::json& json);
 
 }  // namespace acctsec::webauthn

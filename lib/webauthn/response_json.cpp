@@ -4,6 +4,8 @@
 
 #include <limits>
 
+#include "core/json_parse.hpp"
+
 namespace acctsec::webauthn::detail {
 
 std::optional<Bytes> base64url_strict(std::string_view text) {
@@ -24,23 +26,23 @@ Result<void> JsonReader::require_object() const {
   return {};
 }
 
-const nlohmann::json* JsonReader::find(const char* name) const {
-  const auto it = m_object.find(name);
-  return it == m_object.end() ? nullptr : &*it;
+const boost::json::value* JsonReader::find(const char* name) const {
+  const auto* object = m_object.if_object();
+  return object ? object->if_contains(name) : nullptr;
 }
 
 Result<std::string> JsonReader::string(const char* name) const {
   const auto* value = find(name);
   if (!value) return error(name, "is missing");
   if (!value->is_string()) return error(name, "is not a string");
-  return value->get<std::string>();
+  return std::string(value->get_string());
 }
 
 Result<std::optional<std::string>> JsonReader::optional_string(const char* name) const {
   const auto* value = find(name);
   if (!value || value->is_null()) return std::optional<std::string>{};
   if (!value->is_string()) return error(name, "is not a string");
-  return std::optional<std::string>{value->get<std::string>()};
+  return std::optional<std::string>{std::string(value->get_string())};
 }
 
 Result<Bytes> JsonReader::bytes(const char* name) const {
@@ -62,15 +64,16 @@ Result<std::optional<Bytes>> JsonReader::optional_bytes(const char* name) const 
 Result<std::optional<int>> JsonReader::optional_int(const char* name) const {
   const auto* value = find(name);
   if (!value || value->is_null()) return std::optional<int>{};
-  if (!value->is_number_integer()) return error(name, "is not an integer");
-  const auto number = value->get<std::int64_t>();
+  if (value->is_uint64()) return error(name, "is out of range");  // only values beyond int64 stay uint64
+  if (!value->is_int64()) return error(name, "is not an integer");
+  const auto number = value->get_int64();
   if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max()) {
     return error(name, "is out of range");
   }
   return std::optional<int>{static_cast<int>(number)};
 }
 
-Result<const nlohmann::json*> JsonReader::object(const char* name) const {
+Result<const boost::json::value*> JsonReader::object(const char* name) const {
   const auto* value = find(name);
   if (!value) return error(name, "is missing");
   if (!value->is_object()) return error(name, "is not a JSON object");
@@ -97,7 +100,7 @@ Result<CredentialHeader> credential_header_read(const JsonReader& reader) {
 
   if (const auto* extensions = reader.find("clientExtensionResults")) {
     if (!extensions->is_object()) return reader.error("clientExtensionResults", "is not a JSON object");
-    header.client_extension_results = *extensions;
+    header.client_extension_results = json_to_nlohmann(*extensions);
   }
   return header;
 }

@@ -7,6 +7,7 @@
 //                 "credential": {"id", "publicKey", "counter"}, "trustAnchors": [PEM, ...]}}
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -39,6 +40,7 @@ struct StoredCredential {
 
 // Parses a stored credential; "publicKey" must be base64url (whether it is a usable COSE_Key is
 // checked when it is used), "counter" 0..2^32-1 (absent means 0). Errors: usage, naming the member.
+Result<StoredCredential> stored_credential_from_json(const boost::json::value& json);
 Result<StoredCredential> stored_credential_from_json(const nlohmann::json& json);
 nlohmann::json stored_credential_to_json(const StoredCredential& credential);
 
@@ -57,16 +59,23 @@ struct VerifyDefaults {
 };
 
 // Verifies one registration or assertion and returns its verdict document (schema, verified,
-// reasons, ... — see the man page acctsec-webauthn(1)). A response that does not parse is a
-// rejected verdict naming the problem. Errors: usage — an expectation is missing from both
-// `expected` and the defaults, or `expected` itself is malformed.
-Result<nlohmann::json> verify_registration_request(const nlohmann::json& response, const nlohmann::json& expected,
-                                                   const VerifyDefaults& defaults);
-Result<nlohmann::json> verify_assertion_request(const nlohmann::json& response, const nlohmann::json& expected,
-                                                const VerifyDefaults& defaults);
+// reasons, ... — see the man page acctsec-webauthn(1)), allocated from `storage`. `expected` is
+// the request's "expected" object or null (nullptr: none). `id`, when given, becomes the
+// verdict's first member. A response that does not parse is a rejected verdict naming the problem.
+// Errors: usage — an expectation is missing from both `expected` and the defaults, or `expected`
+// itself is malformed.
+struct VerdictContext {
+  const boost::json::value* id = nullptr;  // a --batch line's "id"
+  boost::json::storage_ptr storage;         // where the verdict is allocated
+};
+Result<boost::json::object> verify_registration_request(const boost::json::value& response, const boost::json::value* expected,
+                                                        const VerifyDefaults& defaults, const VerdictContext& context = {});
+Result<boost::json::object> verify_assertion_request(const boost::json::value& response, const boost::json::value* expected,
+                                                     const VerifyDefaults& defaults, const VerdictContext& context = {});
 
 // The verdict document for a request that could not be verified at all (a malformed batch line):
-// {"schema", "id", "verified": false, "error": message, "reasons": [message]}.
-nlohmann::json verification_error_verdict(std::string_view schema, const nlohmann::json& id, const std::string& message);
+// {"id", "schema", "verified": false, "error": message, "reasons": [message]}.
+boost::json::object verification_error_verdict(std::string_view schema, const std::string& message,
+                                               const VerdictContext& context = {});
 
 }  // namespace acctsec::webauthn
