@@ -21,7 +21,7 @@ struct BatchTotals {
 };
 
 // How many lines are read ahead per worker; the window is this times the number of workers.
-inline constexpr std::size_t k_batch_lines_per_worker = 64;
+inline constexpr std::size_t k_batch_lines_per_worker = 256;
 
 // Reads `in` line by line; each non-blank line is one request {"id", "response", "expected"?} (see
 // verification_request.hpp). Verifies the lines on `workers` threads (at least 1) and calls `emit`

@@ -172,11 +172,9 @@ Result<EvpPkeyPtr> pkey_from_params(const char* type, OSSL_PARAM_BLD* bld) {
   return EvpPkeyPtr(raw);
 }
 
-// How a decoded EC2 key will be used: anywhere (an ordinary provider-backed EVP_PKEY), or only to
-// verify signatures through ec_public_key_verify (built on the cheaper EC_KEY path).
-enum class KeyUse { any, verify_only };
-
-Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const CurveInfo& curve, KeyUse use) {
+// An EC2 key decodes to an ordinary provider-backed EVP_PKEY, or, when `verify_only` is given, into
+// it as a bare point for ec_public_key_verify (the cheaper path; the EVP_PKEY is then null).
+Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const CurveInfo& curve, EcPublicKey* verify_only) {
   if (find_label(entries, k_label_d)) {
     return rejected("it contains the private key parameter d (-4); refusing private key material");
   }
@@ -194,10 +192,12 @@ Result<EvpPkeyPtr> decode_ec2(const std::vector<cbor::MapEntry>& entries, const 
   point.insert(point.end(), x->begin(), x->end());
   point.insert(point.end(), y->begin(), y->end());
   const auto off_curve = [&] { return rejected(fmt::format("the point (x, y) is not on {}", curve.name)); };
-  if (use == KeyUse::verify_only) {
+  if (verify_only) {
     auto key = ec_public_key_from_point(curve.nid, point);
     if (!key && key.error().category == ErrorCategory::rejected) return off_curve();
-    return key;
+    if (!key) return fail(key.error());
+    *verify_only = std::move(*key);
+    return EvpPkeyPtr{};
   }
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.name, 0) != 1 ||
@@ -293,7 +293,7 @@ std::string cose_algorithm_name(int alg) {
 
 namespace {
 
-Result<CoseKey> decode(ByteView cose, KeyUse use) {
+Result<CoseKey> decode(ByteView cose, EcPublicKey* verify_only) {
   cbor::Reader reader(cose);
   auto type = reader.peek_type();
   if (!type) return rejected(type.error().message);
@@ -337,7 +337,7 @@ Result<CoseKey> decode(ByteView cose, KeyUse use) {
   }
   key.crv = info->crv;
   const auto* curve = find_curve(info->crv);
-  auto pkey = info->kty == k_cose_kty_ec2 ? decode_ec2(*entries, *curve, use) : decode_okp(*entries);
+  auto pkey = info->kty == k_cose_kty_ec2 ? decode_ec2(*entries, *curve, verify_only) : decode_okp(*entries);
   if (!pkey) return fail(pkey.error());
   key.key = std::move(*pkey);
   return key;
@@ -345,12 +345,14 @@ Result<CoseKey> decode(ByteView cose, KeyUse use) {
 
 }  // namespace
 
-Result<CoseKey> cose_key_decode(ByteView cose) { return decode(cose, KeyUse::any); }
+Result<CoseKey> cose_key_decode(ByteView cose) { return decode(cose, nullptr); }
 
 Result<CoseVerifier> cose_verifier_decode(ByteView cose) {
-  auto key = decode(cose, KeyUse::verify_only);
+  CoseVerifier verifier;
+  auto key = decode(cose, &verifier.m_ec);
   if (!key) return fail(key.error());
-  return CoseVerifier{std::move(*key)};
+  verifier.m_key = std::move(*key);
+  return verifier;
 }
 
 Result<Bytes> cose_key_encode_public_key(EVP_PKEY* key, int alg) {
@@ -491,8 +493,8 @@ Result<void> cose_verifier_verify(const CoseVerifier& verifier, ByteView message
   const CoseKey& key = verifier.m_key;
   if (key.kty != k_cose_kty_ec2) return cose_key_verify(key, message, signature);
   const auto* info = find_algorithm(key.alg);
-  if (!info || !key.key) return fail(ErrorCategory::usage, "the COSE key holds no public key");
-  if (!ec_public_key_verify(key.key.get(), info->digest(), message, signature)) {
+  if (!info || !verifier.m_ec.point) return fail(ErrorCategory::usage, "the COSE key holds no public key");
+  if (!ec_public_key_verify(verifier.m_ec, info->digest(), message, signature)) {
     return fail(ErrorCategory::rejected, fmt::format("the {} signature does not verify with the public key", info->name));
   }
   return {};

@@ -9,6 +9,7 @@
 
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "webauthn/ec_public_key.hpp"
 
 namespace acctsec::webauthn {
 
@@ -89,7 +90,8 @@ Result<void> signature_verify(EVP_PKEY* key, int alg, ByteView message, ByteView
 // once per process (ec_public_key.hpp), which costs a small fraction of an EVP_PKEY built through
 // the provider interface; the key never leaves this wrapper, so no other EVP function sees it.
 struct CoseVerifier {
-  CoseKey m_key;  // alg, kty and crv as decoded; `key` is usable only through cose_verifier_verify
+  CoseKey m_key;     // alg, kty and crv as decoded; for EC2 keys `key` is null and the point is in m_ec
+  EcPublicKey m_ec;  // EC2 keys only
 };
 
 // Decodes `cose` with exactly the checks and errors of cose_key_decode. Errors: rejected.

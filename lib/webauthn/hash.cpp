@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdlib>
 #include <memory>
 
@@ -21,19 +22,40 @@ struct MdCtxFree {
 
 }  // namespace
 
-Bytes sha256(ByteView data) {
-  // One context per thread, reinitialised per digest: EVP_Digest allocates and frees one each time,
-  // which costs more than hashing a clientDataJSON.
-  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  Bytes out(32);
+std::size_t digest_into(const EVP_MD* md, ByteView data, unsigned char* out) {
+  struct Template {
+    const EVP_MD* md = nullptr;
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> initialised;
+  };
+  thread_local std::array<Template, 4> templates;
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> work(EVP_MD_CTX_new());
+  Template* slot = nullptr;
+  for (auto& candidate : templates) {
+    if (candidate.md == md || !candidate.md) {
+      slot = &candidate;
+      break;
+    }
+  }
+  if (!slot) slot = &templates.back();  // more digests than slots: reuse the last one
+  if (slot->md != md) {
+    slot->initialised.reset(EVP_MD_CTX_new());
+    if (!slot->initialised || EVP_DigestInit_ex2(slot->initialised.get(), md, nullptr) != 1) std::abort();
+    slot->md = md;
+  }
   unsigned int length = 0;
   // These only fail on allocation failure or a broken provider; there is nothing to recover.
-  if (!ctx || EVP_DigestInit_ex2(ctx.get(), digest_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &length) != 1 || length != 32) {
+  if (!work || EVP_MD_CTX_copy_ex(work.get(), slot->initialised.get()) != 1 ||
+      EVP_DigestUpdate(work.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(work.get(), out, &length) != 1) {
     std::abort();
   }
-  return out;
+  return length;
+}
+
+Bytes sha256(ByteView data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  const std::size_t length = digest_into(digest_sha256(), data, digest.data());
+  if (length != 32) std::abort();
+  return Bytes(digest.begin(), digest.begin() + 32);
 }
 
 const EVP_MD* digest_sha256() {

@@ -274,6 +274,36 @@ TEST_SUITE("device::webauthn_verify_assertion") {
     CHECK(one_worker.out == r.out);
   }
 
+  TEST_CASE("a batch echoes each line's id as given, first in its verdict, whatever JSON it is") {
+    Enrolled e;
+    json good = e.assertion_line();
+    good.erase("id");
+    const std::string rest = good.dump().substr(1);  // the members after "{"
+    // Decimals Boost.JSON 1.81 reads one unit in the last place off come back as strtod reads them.
+    const std::vector<std::string> ids = {R"("assert-1")", "0", "18446744073709551615", "-3", "0.1",
+                                          "2.2250738585072011e-308", "1e23", R"({"user":"alice","n":[1,true,null]})",
+                                          "null"};
+    std::string text;
+    for (const auto& id : ids) text += "{\"id\":" + id + "," + rest + "\n";
+    text += good.dump() + "\n";  // no "id" member
+    FakeWorld w;
+    w.stdin_text = text;
+    auto r = run_cli({"webauthn", "verify-assertion", "--batch", "-"}, w);
+    CHECK(r.status == 0);
+    auto verdicts = parse_lines(r.out);
+    REQUIRE(verdicts.size() == ids.size() + 1);
+    std::istringstream lines(r.out);
+    std::string line;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      CAPTURE(ids[i]);
+      CHECK(verdicts[i]["id"] == json::parse(ids[i]));
+      REQUIRE(std::getline(lines, line));
+      CHECK(line.rfind("{\"id\":", 0) == 0);
+    }
+    CHECK(verdicts.back()["id"].is_null());
+    CHECK(verdicts.back()["verified"] == true);
+  }
+
   TEST_CASE("a batch line without an expectation that no flag supplies is an error verdict; flags fill the gaps") {
     Enrolled e;
     json line = e.assertion_line();

@@ -51,6 +51,21 @@ TEST_SUITE("webauthn::client_data") {
     CHECK(parsed->top_origin == "https://top.example");
   }
 
+  TEST_CASE("long members with escapes, which the parser hands over in pieces, are read whole") {
+    std::string origin = "https://";
+    std::string escaped = origin;
+    for (int i = 0; i < 5000; ++i) {
+      origin += "a\"";
+      escaped += "\\u0061\\\"";
+    }
+    std::string key(5000, 'k');
+    const auto parsed = client_data_parse(R"({")" + key + R"(":1,"type":"webauthn.get","challenge":"AA","origin":")" +
+                                          escaped + R"("})");
+    REQUIRE_MESSAGE(parsed.has_value(), parsed.error().message);
+    CHECK(parsed->origin == origin);
+    CHECK(parsed->type == "webauthn.get");
+  }
+
   TEST_CASE("malformed clientDataJSON is rejected with the member named") {
     struct Case {
       const char* json;
@@ -75,6 +90,14 @@ TEST_SUITE("webauthn::client_data") {
         {R"({"type":"webauthn.get","challenge":"AA","challenge":"BB","origin":"o"})",
          "\"challenge\" appears more than once"},
         {"{\"type\":\"webauthn.get\",\"challenge\":\"AA\",\"origin\":\"\xff\"}", "not valid JSON"},
+        {R"({"type":"webauthn.get","challenge":"AA","origin":"o"} x)", "not valid JSON"},
+        {R"({"type":"webauthn.get","challenge":{"v":"AA"},"origin":"o"})", "\"challenge\" is not a string"},
+        {R"({"type":"webauthn.get","challenge":"AA","origin":["o"]})", "\"origin\" is not a string"},
+        {R"({"type":"webauthn.get","challenge":"AA","origin":"o","crossOrigin":null})", "\"crossOrigin\" is not a boolean"},
+        // A key spelled with an escape is the same key: a second "type" must not slip past.
+        {R"({"type":"webauthn.get","typ\u0065":"webauthn.create","challenge":"AA","origin":"o"})",
+         "\"type\" appears more than once"},
+        {"\"webauthn.get\"", "not a JSON object"},
     };
     for (const auto& c : cases) {
       const std::string json_text = c.json;
