@@ -42,5 +42,6 @@ void register_version(CLI::App& app, Dispatch& dispatch);
 void register_key(CLI::App& app, Dispatch& dispatch);
 void register_webauthn(CLI::App& app, Dispatch& dispatch);
 void register_mds(CLI::App& app, Dispatch& dispatch);
+void register_serve(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace acctsec::cli

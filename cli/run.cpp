@@ -144,6 +144,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_key(app, dispatch);
   register_webauthn(app, dispatch);
   register_mds(app, dispatch);
+  register_serve(app, dispatch);
 }
 
 namespace {

@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds'
+      cmds='version key webauthn mds serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -59,6 +59,9 @@ _acctsec_spec() {
     'mds update')
       opts='--blob --url --root --at' ;;
     'mds show') ;;
+    'serve')
+      opts='--dev --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections
+        --request-timeout --drain-timeout' ;;
     *) return 1 ;;
   esac
 }
@@ -72,7 +75,9 @@ _acctsec_takes_value() {
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
     --blob | --url | --root | --at | \
     --response | --batch | --challenge | --jobs | --trust-anchor | --policy | --public-key | \
-    --credential | --counter)
+    --credential | --counter | \
+    --listen | --data-dir | --db | --tls-cert | --tls-key | --access-log | --threads | --max-connections | \
+    --request-timeout | --drain-timeout)
       return 0 ;;
   esac
   return 1
@@ -112,8 +117,12 @@ _acctsec_value() {
         values='none indirect direct enterprise'
       fi ;;
     --config | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
-    --response | --batch | --trust-anchor | --policy | --credential)
+    --response | --batch | --trust-anchor | --policy | --credential | --tls-cert | --tls-key | --access-log)
       _acctsec_add_files "$lead" "$value"
+      return ;;
+    --data-dir)
+      compopt -o dirnames 2>/dev/null
+      COMPREPLY+=($(compgen -d -- "$value"))
       return ;;
     --device)
       if [[ $value == virtual:* ]]; then

@@ -16,7 +16,9 @@ function __acctsec_takes_value
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
             --blob --url --root --at \
             --response --batch --challenge --jobs --trust-anchor --policy --public-key \
-            --credential --counter
+            --credential --counter \
+            --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections \
+            --request-timeout --drain-timeout
             return 0
     end
     return 1
@@ -26,7 +28,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds
+            printf '%s\n' version key webauthn mds serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -106,6 +108,7 @@ complete -c acctsec -n '__acctsec_at' -a version -d 'Print the version of acctse
 complete -c acctsec -n '__acctsec_at' -a key -d 'Enroll, test and manage FIDO2 security keys'
 complete -c acctsec -n '__acctsec_at' -a webauthn -d 'Verify WebAuthn registrations and assertions offline'
 complete -c acctsec -n '__acctsec_at' -a mds -d 'Fetch, verify and query the FIDO Metadata Service BLOB'
+complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
 
 # acctsec key
 complete -c acctsec -n '__acctsec_at key' -a list -d 'List attached security keys'
@@ -228,3 +231,16 @@ complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l jobs -x -d 'W
 complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l public-key -x -d 'Credential public key, base64url COSE_Key'
 complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l credential -r -F -d 'Stored credential JSON file'
 complete -c acctsec -n '__acctsec_at webauthn verify-assertion' -l counter -x -d 'Last sign counter seen'
+
+# acctsec serve
+complete -c acctsec -n '__acctsec_at serve' -l dev -d 'Make a local CA and TLS certificate in the data directory'
+complete -c acctsec -n '__acctsec_at serve' -l listen -x -d 'Address and port to listen on (127.0.0.1:8443)'
+complete -c acctsec -n '__acctsec_at serve' -l data-dir -x -a '(__fish_complete_directories)' -d 'Where the database and keys live'
+complete -c acctsec -n '__acctsec_at serve' -l db -x -d 'The store: sqlite:PATH'
+complete -c acctsec -n '__acctsec_at serve' -l tls-cert -r -F -d 'PEM certificate chain for TLS'
+complete -c acctsec -n '__acctsec_at serve' -l tls-key -r -F -d 'PEM private key for --tls-cert'
+complete -c acctsec -n '__acctsec_at serve' -l access-log -r -F -d 'Where JSON-lines access records go (- or off)'
+complete -c acctsec -n '__acctsec_at serve' -l threads -x -d 'Server threads'
+complete -c acctsec -n '__acctsec_at serve' -l max-connections -x -d 'Connections served at once'
+complete -c acctsec -n '__acctsec_at serve' -l request-timeout -x -d 'A request must arrive whole within this (30s)'
+complete -c acctsec -n '__acctsec_at serve' -l drain-timeout -x -d 'On stop, how long requests in progress may take (10s)'

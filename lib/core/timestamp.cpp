@@ -1,5 +1,7 @@
 #include "core/timestamp.hpp"
 
+#include <fmt/chrono.h>
+
 namespace acctsec {
 namespace {
 
@@ -68,6 +70,13 @@ std::optional<std::chrono::sys_seconds> parse_timestamp(std::string_view text) {
   if (pos != text.size()) return std::nullopt;
   // The local time minus its offset from UTC is the UTC time.
   return sys_seconds{*day} + hours{hour} + minutes{minute} + seconds{second} - offset;
+}
+
+std::string format_timestamp(std::chrono::system_clock::time_point time, bool milliseconds) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  if (!milliseconds) return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", seconds);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
 }
 
 }  // namespace acctsec

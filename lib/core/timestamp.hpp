@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace acctsec {
@@ -20,5 +21,9 @@ std::optional<std::chrono::sys_seconds> parse_timestamp(std::string_view text);
 // Parses a plain date YYYY-MM-DD (ISO 8601 calendar date, as FIDO metadata writes nextUpdate).
 // Returns nullopt when malformed or not a valid calendar date.
 std::optional<std::chrono::sys_days> parse_date(std::string_view text);
+
+// Formats a time as RFC 3339 UTC: 2026-12-01T09:30:00Z, or with milliseconds
+// 2026-12-01T09:30:00.123Z (logs, where order within a second matters).
+std::string format_timestamp(std::chrono::system_clock::time_point time, bool milliseconds = false);
 
 }  // namespace acctsec

@@ -113,6 +113,15 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<void> check_writable() override {
+    const std::lock_guard lock(m_mutex);
+    // Taking the write lock proves the file is writable and not held by a stuck writer.
+    if (auto begun = exec(m_db.get(), "BEGIN IMMEDIATE", "taking the database write lock"); !begun) return begun;
+    return exec(m_db.get(), "ROLLBACK", "releasing the database write lock");
+  }
+
+  std::string_view kind() const override { return "sqlite"; }
+
   Result<AuditHead> audit_head() override {
     const std::lock_guard lock(m_mutex);
     return head_locked();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/audit_chain.hpp"
@@ -26,6 +27,12 @@ class Store {
   // is durable when this returns (SQLite: synchronous=FULL). All or nothing. Errors: internal (the
   // commit failed; nothing was written), usage (the entries do not continue the stored chain).
   virtual Result<void> audit_append(std::span<const AuditEntry> entries) = 0;
+
+  // Whether the store takes writes now (GET /v1/health). Errors: internal, naming the cause.
+  virtual Result<void> check_writable() = 0;
+
+  // "sqlite" or "postgresql", as GET /v1/health reports it.
+  virtual std::string_view kind() const = 0;
 
   // The stored head. Errors: internal.
   virtual Result<AuditHead> audit_head() = 0;

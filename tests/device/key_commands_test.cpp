@@ -355,8 +355,9 @@ TEST_SUITE("device::key_credentials_reset") {
     REQUIRE(doc["credentials"].size() == 2);
     CHECK(doc["existing"] == 2);
     const std::string id = doc["credentials"][0]["credentialId"];
-    CHECK(b.run({"key", "credentials", "delete", id, "--pin-file", b.pin_file}).status == 2);  // no --yes, no terminal
-    auto del = b.run({"key", "credentials", "delete", id, "--yes", "--pin-file", b.pin_file});
+    // "--" ends the options: a base64url id may begin with "-" (one in 32 do).
+    CHECK(b.run({"key", "credentials", "delete", "--pin-file", b.pin_file, "--", id}).status == 2);  // no --yes, no terminal
+    auto del = b.run({"key", "credentials", "delete", "--yes", "--pin-file", b.pin_file, "--", id});
     CHECK_MESSAGE(del.status == 0, del.err);
     auto after = parse_out(b.run({"key", "credentials", "list", "--json", "--pin-file", b.pin_file}));
     CHECK(after["credentials"].size() == 1);

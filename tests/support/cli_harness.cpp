@@ -69,11 +69,9 @@ CliRun run_cli(const std::vector<std::string>& args, const FakeWorld& world) {
 
 namespace {
 
-CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
-             const std::optional<std::string>& interrupt_when) {
-  TempDir io;
-  const std::string out_path = io.file("out"), err_path = io.file("err"), in_path = io.file("in");
-  write_file(in_path, input);
+// Forks and execs the real binary with stdin, stdout and stderr on the given files.
+pid_t spawn_child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  const std::string& in_path, const std::string& out_path, const std::string& err_path) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -97,6 +95,22 @@ CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, s
     ::execve(ACCTSEC_BINARY, argv.data(), envp.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+int exit_status_of(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input,
+             const std::optional<std::string>& interrupt_when) {
+  TempDir io;
+  const std::string out_path = io.file("out"), err_path = io.file("err"), in_path = io.file("in");
+  write_file(in_path, input);
+  const pid_t pid = spawn_child(args, env, in_path, out_path, err_path);
   if (interrupt_when) {
     // Poll the child's stderr for the line; give up (and interrupt anyway) only if it exits or
     // a minute passes, so a child that never gets there fails the test instead of hanging it.
@@ -108,17 +122,60 @@ CliRun spawn(const std::vector<std::string>& args, const std::map<std::string, s
     }
     ::kill(pid, SIGINT);
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
   CliRun r;
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.status = exit_status_of(pid);
   r.out = read_file(out_path);
   r.err = read_file(err_path);
   return r;
 }
 
 }  // namespace
+
+struct BinaryProcess::Files {
+  TempDir dir;
+};
+
+std::unique_ptr<BinaryProcess> BinaryProcess::start(const std::vector<std::string>& args,
+                                                    const std::map<std::string, std::string>& env) {
+  std::unique_ptr<BinaryProcess> process(new BinaryProcess);
+  process->m_files = std::make_unique<Files>();
+  const TempDir& dir = process->m_files->dir;
+  write_file(dir.file("in"), "");
+  process->m_pid = spawn_child(args, env, dir.file("in"), dir.file("out"), dir.file("err"));
+  return process;
+}
+
+BinaryProcess::~BinaryProcess() {
+  if (m_pid > 0) {
+    ::kill(m_pid, SIGKILL);
+    exit_status_of(m_pid);
+  }
+}
+
+std::string BinaryProcess::out() const { return read_file(m_files->dir.file("out")); }
+std::string BinaryProcess::err() const { return read_file(m_files->dir.file("err")); }
+
+bool BinaryProcess::wait_for_out(const std::string& text, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (out().find(text) != std::string::npos) return true;
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void BinaryProcess::signal(int sig) { ::kill(m_pid, sig); }
+
+CliRun BinaryProcess::wait() {
+  CliRun r;
+  r.status = exit_status_of(m_pid);
+  m_pid = -1;
+  r.out = out();
+  r.err = err();
+  return r;
+}
 
 CliRun run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env, const std::string& input) {
   return spawn(args, env, input, std::nullopt);

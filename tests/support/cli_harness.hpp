@@ -2,7 +2,9 @@
 // process, and make temporary folders.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +52,28 @@ CliRun run_binary(const std::vector<std::string>& args, const std::map<std::stri
 // depends on how fast the child starts), and returns when it exits.
 CliRun run_binary_interrupted(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                               const std::string& ready);
+
+// The real binary running in the background (a server), killed if the test ends first.
+class BinaryProcess {
+ public:
+  static std::unique_ptr<BinaryProcess> start(const std::vector<std::string>& args,
+                                              const std::map<std::string, std::string>& env = {});
+  ~BinaryProcess();
+  BinaryProcess(const BinaryProcess&) = delete;
+  BinaryProcess& operator=(const BinaryProcess&) = delete;
+  // Waits until stdout holds `text`; false when the process exits first or `deadline` passes.
+  bool wait_for_out(const std::string& text, std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  std::string out() const;
+  std::string err() const;
+  void signal(int sig);
+  CliRun wait();  // until it exits
+
+ private:
+  BinaryProcess() = default;
+  struct Files;
+  std::unique_ptr<Files> m_files;
+  int m_pid = -1;
+};
 
 // Writes a file with the given mode.
 void write_file(const std::string& path, const std::string& content, unsigned mode = 0600);

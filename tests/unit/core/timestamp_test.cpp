@@ -42,4 +42,16 @@ TEST_SUITE("core::timestamp") {
     CHECK(parse_date("1900-01-01").has_value());
     CHECK(parse_date("2200-12-31").has_value());
   }
+
+  TEST_CASE("formats UTC times as RFC 3339, with milliseconds when asked, and reads them back") {
+    using namespace std::chrono;
+    const sys_seconds at = sys_days{2026y / December / 1} + 9h + 30min + 5s;
+    CHECK(format_timestamp(at) == "2026-12-01T09:30:05Z");
+    CHECK(format_timestamp(at + 7ms) == "2026-12-01T09:30:05Z");
+    CHECK(format_timestamp(at + 7ms, true) == "2026-12-01T09:30:05.007Z");
+    CHECK(format_timestamp(at + 999ms, true) == "2026-12-01T09:30:05.999Z");
+    CHECK(format_timestamp(at, true) == "2026-12-01T09:30:05.000Z");
+    CHECK(parse_timestamp(format_timestamp(at)) == at);
+    CHECK(parse_timestamp(format_timestamp(at + 250ms, true)) == at);
+  }
 }

@@ -35,6 +35,8 @@ class FailingStore final : public Store {
     return m_inner.audit_append(entries);
   }
   Result<AuditHead> audit_head() override { return m_inner.audit_head(); }
+  Result<void> check_writable() override { return m_inner.check_writable(); }
+  std::string_view kind() const override { return m_inner.kind(); }
   Result<std::vector<AuditEntry>> audit_page(std::uint64_t after, std::size_t limit) override {
     return m_inner.audit_page(after, limit);
   }

@@ -1,0 +1,227 @@
+// acctsec serve: the reference backend (HTTPS on Boost.Beast, SQLite store, audit writer).
+#include <fmt/format.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "command.hpp"
+#include "core/cancel.hpp"
+#include "core/duration.hpp"
+#include "server/audit_writer.hpp"
+#include "server/dev_pki.hpp"
+#include "server/http_server.hpp"
+#include "server/router.hpp"
+#include "server/service_routes.hpp"
+#include "server/sqlite_store.hpp"
+
+namespace acctsec::cli {
+namespace {
+
+struct ServeOptions {
+  bool dev = false;
+  std::string listen = "127.0.0.1:8443";
+  std::string data_dir;
+  std::string db;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string access_log;  // "-" (stderr, the default), a file, or "off"
+  unsigned threads = 0;
+  unsigned max_connections = 1024;
+  std::string request_timeout = "30s";
+  std::string drain_timeout = "10s";
+};
+
+// "127.0.0.1:8443", "[::1]:8443", "localhost:0". Errors: usage.
+Result<std::pair<std::string, std::uint16_t>> parse_listen(const std::string& text) {
+  const auto bad = [&] {
+    return fail(ErrorCategory::usage, fmt::format("--listen takes ADDRESS:PORT, such as 127.0.0.1:8443 or [::1]:8443, not '{}'", text));
+  };
+  std::string host;
+  std::string port;
+  if (text.starts_with('[')) {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) return bad();
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos || text.find(':') != colon) return bad();
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.empty() || port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return bad();
+  const unsigned long number = std::stoul(port);
+  if (number > 65535) return bad();
+  return std::pair{host, static_cast<std::uint16_t>(number)};
+}
+
+// The data directory: --data-dir, else $XDG_DATA_HOME/acctsec/server, else ~/.local/share/acctsec/server.
+Result<std::string> data_dir_for(const ServeOptions& o, Context& ctx) {
+  if (!o.data_dir.empty()) return o.data_dir;
+  if (auto xdg = ctx.deps.env("XDG_DATA_HOME"); xdg && !xdg->empty()) return *xdg + "/acctsec/server";
+  if (auto home = ctx.deps.env("HOME"); home && !home->empty()) return *home + "/.local/share/acctsec/server";
+  return fail(ErrorCategory::usage, "give --data-dir DIR: neither XDG_DATA_HOME nor HOME is set");
+}
+
+// Creates the data directory (0700: it holds the database and keys). Errors: usage.
+Result<void> make_data_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(ErrorCategory::usage, fmt::format("--data-dir {}: cannot create it ({})", dir, ec.message()));
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return fail(ErrorCategory::usage, fmt::format("--data-dir {} is not a directory", dir));
+  if ((st.st_mode & 0077) != 0 && ::chmod(dir.c_str(), 0700) != 0)
+    return fail(ErrorCategory::usage, fmt::format("--data-dir {}: cannot make it private (mode 0700)", dir));
+  return {};
+}
+
+// "sqlite:PATH" (the default, <data-dir>/acctsec.db). PostgreSQL URLs are refused until that store
+// exists. Errors: usage.
+Result<std::string> sqlite_path(const std::string& db, const std::string& data_dir) {
+  if (db.empty()) return data_dir + "/acctsec.db";
+  if (db.starts_with("sqlite:") && db.size() > 7) return db.substr(7);
+  if (db.starts_with("postgres://") || db.starts_with("postgresql://"))
+    return fail(ErrorCategory::usage, "--db: this build has the SQLite store only; use --db sqlite:PATH");
+  return fail(ErrorCategory::usage, fmt::format("--db takes sqlite:PATH, not '{}'", db));
+}
+
+// The access log sink: JSON lines, one writer at a time.
+Result<server::AccessLog> access_log_for(const std::string& where, Context& ctx) {
+  if (where == "off") return server::AccessLog{};
+  auto mutex = std::make_shared<std::mutex>();
+  if (where.empty() || where == "-") {
+    std::ostream* err = ctx.deps.err;
+    return server::AccessLog([mutex, err](const server::AccessRecord& record) {
+      const std::string line = server::access_record_json(record) + "\n";
+      const std::lock_guard lock(*mutex);
+      *err << line << std::flush;
+    });
+  }
+  auto file = std::make_shared<std::ofstream>(where, std::ios::app);
+  if (!file->is_open()) return fail(ErrorCategory::usage, fmt::format("--access-log {}: cannot open it for appending", where));
+  ::chmod(where.c_str(), 0640);
+  return server::AccessLog([mutex, file](const server::AccessRecord& record) {
+    const std::string line = server::access_record_json(record) + "\n";
+    const std::lock_guard lock(*mutex);
+    *file << line << std::flush;
+  });
+}
+
+Result<std::chrono::milliseconds> duration_option(const std::string& text, const char* flag) {
+  auto parsed = parse_duration(text);
+  if (!parsed || parsed->count() <= 0)
+    return fail(ErrorCategory::usage, fmt::format("{} takes a duration such as 30s or 500ms, not '{}'", flag, text));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+Result<int> run_serve(const ServeOptions& o, Context& ctx) {
+  auto listen = parse_listen(o.listen);
+  if (!listen) return fail(listen.error());
+  // A client or log reader that goes away must cost a failed write, never the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  if (o.tls_cert.empty() != o.tls_key.empty()) return fail(ErrorCategory::usage, "give --tls-cert and --tls-key together");
+  if (!o.dev && o.tls_cert.empty())
+    return fail(ErrorCategory::usage,
+                "give --tls-cert FILE --tls-key FILE, or run acctsec serve --dev for a local CA and certificate in the data directory");
+  auto request_timeout = duration_option(o.request_timeout, "--request-timeout");
+  if (!request_timeout) return fail(request_timeout.error());
+  auto drain_timeout = duration_option(o.drain_timeout, "--drain-timeout");
+  if (!drain_timeout) return fail(drain_timeout.error());
+  auto data_dir = data_dir_for(o, ctx);
+  if (!data_dir) return fail(data_dir.error());
+  if (auto made = make_data_dir(*data_dir); !made) return fail(made.error());
+  auto db_path = sqlite_path(o.db, *data_dir);
+  if (!db_path) return fail(db_path.error());
+
+  server::HttpServerOptions options;
+  options.address = listen->first;
+  options.port = listen->second;
+  options.threads = o.threads;
+  options.max_connections = o.max_connections;
+  options.request_timeout = *request_timeout;
+  options.drain_timeout = *drain_timeout;
+  options.tls_cert_file = o.tls_cert;
+  options.tls_key_file = o.tls_key;
+  std::optional<server::DevPki> pki;
+  if (o.tls_cert.empty()) {
+    auto made = server::dev_pki_ensure(*data_dir);
+    if (!made) return fail(made.error());
+    pki = std::move(*made);
+    options.tls_cert_file = pki->server_cert;
+    options.tls_key_file = pki->server_key;
+  }
+
+  auto store = server::sqlite_store_open(*db_path);
+  if (!store) return fail(store.error());
+  auto writer = server::AuditWriter::start(**store);
+  if (!writer) return fail(writer.error());
+  auto log = access_log_for(o.access_log, ctx);
+  if (!log) return fail(log.error());
+
+  server::Router router;
+  server::add_service_routes(router, **store, ACCTSEC_VERSION);
+  auto http = server::HttpServer::start(
+      options, [&router](server::HttpRequest&& request, server::Respond respond) { router.dispatch(std::move(request), std::move(respond)); },
+      *log);
+  if (!http) return fail(http.error());
+
+  const std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
+  const std::string url = fmt::format("https://{}:{}", host, (*http)->port());
+  if (ctx.out.json()) {
+    nlohmann::json ready = {{"url", url}, {"dataDir", *data_dir}, {"db", "sqlite:" + *db_path}, {"pid", ::getpid()}};
+    if (pki) {
+      ready["ca"] = pki->ca_cert;
+      ready["caFingerprint"] = pki->ca_fingerprint;
+    }
+    ctx.out.document("acctsec.serve.ready/1", std::move(ready));
+    ctx.deps.out->flush();
+  } else {
+    ctx.out.line(fmt::format("acctsec serve: listening on {}", url));
+  }
+  ctx.out.info(fmt::format("data in {}, store sqlite:{}", *data_dir, *db_path));
+  if (pki) {
+    ctx.out.info(fmt::format("{} the local CA {} (SHA-256 {}); clients trust it with --ca-file {}",
+                             pki->ca_created ? "made" : "using", pki->ca_cert, pki->ca_fingerprint, pki->ca_cert));
+  }
+  ctx.out.info("stop with Ctrl-C or SIGTERM: requests in progress finish first");
+
+  while (!cancel_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  (*http)->stop();
+  (*http)->wait();
+  http->reset();
+  writer->reset();  // commits what is queued
+  ctx.out.info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app, Dispatch& dispatch) {
+  auto* cmd = add_command(app, dispatch, "serve", "Run the acctsec backend (HTTPS REST API, store, audit)");
+  if (!cmd) return;
+  auto o = std::make_shared<ServeOptions>();
+  cmd->add_flag("--dev", o->dev, "A ready local system: a CA and TLS certificate in the data directory");
+  cmd->add_option("--listen", o->listen, "Address and port to listen on (default 127.0.0.1:8443; port 0 picks a free one)");
+  cmd->add_option("--data-dir", o->data_dir, "Where the database and keys live (default $XDG_DATA_HOME/acctsec/server)");
+  cmd->add_option("--db", o->db, "The store: sqlite:PATH (default <data-dir>/acctsec.db)");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate chain for TLS (with --tls-key)");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key for --tls-cert");
+  cmd->add_option("--access-log", o->access_log, "Where JSON-lines access records go: - (stderr, default), FILE, or off");
+  cmd->add_option("--threads", o->threads, "Server threads (default: one per core)")->check(CLI::Range(1u, 256u));
+  cmd->add_option("--max-connections", o->max_connections, "Connections served at once; more are closed at once (default 1024)")
+      ->check(CLI::Range(1u, 1000000u));
+  cmd->add_option("--request-timeout", o->request_timeout, "A request must arrive whole within this (default 30s)");
+  cmd->add_option("--drain-timeout", o->drain_timeout, "On stop, how long requests in progress may take (default 10s)");
+  bind_action(cmd, dispatch, o, run_serve);
+}
+
+}  // namespace acctsec::cli
