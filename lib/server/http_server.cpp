@@ -191,6 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void reply_and_close(HttpResponse response) {
     m_keep_alive = false;
+    m_linger = true;
     m_head = false;
     m_started = std::chrono::steady_clock::now();
     m_completed = std::chrono::system_clock::now();
@@ -218,6 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(m_stream, *m_response, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t bytes) {
       self->log(bytes);
       if (ec) return self->close_now();
+      if (self->m_linger) return self->linger();
       if (!keep_alive) return self->shutdown();
       self->read();
     });
@@ -240,6 +242,19 @@ class Session : public std::enable_shared_from_this<Session> {
       m_shared.log(record);
     } catch (const std::exception&) {  // a failing log sink must not take the connection down
     }
+  }
+
+  // After refusing a request the client may still be sending its body; closing now would make
+  // the kernel reset the connection and lose the reply. Read and discard for a little while
+  // (bounded in time and bytes), as nginx's lingering close does, then close.
+  void linger() {
+    beast::get_lowest_layer(m_stream).expires_after(std::chrono::seconds(2));
+    m_linger_buffer.resize(16 * 1024);
+    m_stream.async_read_some(net::buffer(m_linger_buffer), [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+      self->m_lingered += bytes;
+      if (ec || self->m_lingered > k_linger_bytes) return self->close_now();
+      self->linger();
+    });
   }
 
   void shutdown() {
@@ -268,6 +283,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool m_keep_alive = false;
   bool m_head = false;
   bool m_waiting = false;
+  bool m_linger = false;
+  std::vector<char> m_linger_buffer;
+  std::size_t m_lingered = 0;
+  static constexpr std::size_t k_linger_bytes = 4 * 1024 * 1024;
   std::chrono::steady_clock::time_point m_started;
   std::chrono::system_clock::time_point m_completed;
 };
