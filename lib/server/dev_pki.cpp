@@ -14,18 +14,15 @@
 #include <memory>
 #include <optional>
 
+#include "core/openssl_handle.hpp"
 #include "core/file.hpp"
 #include "core/x509_issue.hpp"
 
 namespace acctsec::server {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using KeyPtr = OpenSslPtr<EVP_PKEY, EVP_PKEY_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 
 std::unexpected<Error> internal(const std::string& what) {
   ERR_clear_error();

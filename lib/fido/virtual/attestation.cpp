@@ -13,18 +13,15 @@
 #include <utility>
 #include <vector>
 
+#include "core/openssl_handle.hpp"
 #include "core/x509_issue.hpp"
 
 namespace acctsec::fido::soft {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using OctetPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
+using X509Ptr = OpenSslPtr<X509, X509_free>;
+using OctetPtr = OpenSslPtr<ASN1_OCTET_STRING, ASN1_OCTET_STRING_free>;
+using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
 
 // id-fido-gen-ce-aaguid: the AAGUID as an OCTET STRING inside the extension value.
 constexpr const char* k_oid_fido_aaguid = "1.3.6.1.4.1.45724.1.1.4";

@@ -1,4 +1,5 @@
 #include "fido/virtual/crypto.hpp"
+#include "core/openssl_handle.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -19,20 +20,16 @@ constexpr std::size_t k_gcm_tag_size = 16;
 constexpr std::size_t k_gcm_nonce_size = 12;
 constexpr std::size_t k_aes_block = 16;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const noexcept { Free(p); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>>;
-using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using ParamBld = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using Params = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using Bignum = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_clear_free>>;
-using EcGroup = std::unique_ptr<EC_GROUP, Deleter<EC_GROUP, EC_GROUP_free>>;
-using EcPoint = std::unique_ptr<EC_POINT, Deleter<EC_POINT, EC_POINT_free>>;
-using Kdf = std::unique_ptr<EVP_KDF, Deleter<EVP_KDF, EVP_KDF_free>>;
-using KdfCtx = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX, EVP_KDF_CTX_free>>;
+using CipherCtx = OpenSslPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
+using PkeyCtx = OpenSslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtx = OpenSslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using ParamBld = OpenSslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using Params = OpenSslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using Bignum = OpenSslPtr<BIGNUM, BN_clear_free>;
+using EcGroup = OpenSslPtr<EC_GROUP, EC_GROUP_free>;
+using EcPoint = OpenSslPtr<EC_POINT, EC_POINT_free>;
+using Kdf = OpenSslPtr<EVP_KDF, EVP_KDF_free>;
+using KdfCtx = OpenSslPtr<EVP_KDF_CTX, EVP_KDF_CTX_free>;
 
 void require(bool ok, const char* what) {
   if (!ok) throw CryptoFailure(std::string("OpenSSL: ") + what);
