@@ -1,6 +1,7 @@
 // acctsec serve: the reference backend (HTTPS on Boost.Beast, SQLite store, audit writer).
 #include <fmt/format.h>
 
+#include <dlfcn.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,12 +15,7 @@
 #include "command.hpp"
 #include "core/cancel.hpp"
 #include "core/duration.hpp"
-#include "server/audit_writer.hpp"
-#include "server/dev_pki.hpp"
-#include "server/http_server.hpp"
-#include "server/router.hpp"
-#include "server/service_routes.hpp"
-#include "server/sqlite_store.hpp"
+#include "server/serve_module.hpp"
 
 namespace acctsec::cli {
 namespace {
@@ -94,26 +90,26 @@ Result<std::string> sqlite_path(const std::string& db, const std::string& data_d
   return fail(ErrorCategory::usage, fmt::format("--db takes sqlite:PATH, not '{}'", db));
 }
 
-// The access log sink: JSON lines, one writer at a time.
-Result<server::AccessLog> access_log_for(const std::string& where, Context& ctx) {
-  if (where == "off") return server::AccessLog{};
-  auto mutex = std::make_shared<std::mutex>();
-  if (where.empty() || where == "-") {
-    std::ostream* err = ctx.deps.err;
-    return server::AccessLog([mutex, err](const server::AccessRecord& record) {
-      const std::string line = server::access_record_json(record) + "\n";
-      const std::lock_guard lock(*mutex);
-      *err << line << std::flush;
-    });
+// The server module: beside the binary (the build tree) or in ../lib/acctsec (installed).
+// Errors: internal (missing or unloadable, naming where it looked).
+Result<AcctsecServeRun> load_server_module() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return fail(ErrorCategory::internal, "cannot find the acctsec binary's own path to load acctsec-serve.so");
+  const std::filesystem::path dir = exe.parent_path();
+  std::string tried;
+  for (const auto& candidate : {dir / "acctsec-serve.so", dir / ".." / "lib" / "acctsec" / "acctsec-serve.so"}) {
+    if (!std::filesystem::exists(candidate)) {
+      tried += (tried.empty() ? "" : ", ") + candidate.lexically_normal().string();
+      continue;
+    }
+    void* module = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!module) return fail(ErrorCategory::internal, fmt::format("cannot load {}: {}", candidate.string(), ::dlerror()));
+    void* entry = ::dlsym(module, k_acctsec_serve_symbol);
+    if (!entry) return fail(ErrorCategory::internal, fmt::format("{} has no {}; reinstall acctsec", candidate.string(), k_acctsec_serve_symbol));
+    return reinterpret_cast<AcctsecServeRun>(entry);
   }
-  auto file = std::make_shared<std::ofstream>(where, std::ios::app);
-  if (!file->is_open()) return fail(ErrorCategory::usage, fmt::format("--access-log {}: cannot open it for appending", where));
-  ::chmod(where.c_str(), 0640);
-  return server::AccessLog([mutex, file](const server::AccessRecord& record) {
-    const std::string line = server::access_record_json(record) + "\n";
-    const std::lock_guard lock(*mutex);
-    *file << line << std::flush;
-  });
+  return fail(ErrorCategory::internal, "the server module acctsec-serve.so is not installed (looked for " + tried + "); reinstall acctsec");
 }
 
 Result<std::chrono::milliseconds> duration_option(const std::string& text, const char* flag) {
@@ -142,63 +138,44 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
   auto db_path = sqlite_path(o.db, *data_dir);
   if (!db_path) return fail(db_path.error());
 
-  server::HttpServerOptions options;
-  options.address = listen->first;
-  options.port = listen->second;
-  options.threads = o.threads;
-  options.max_connections = o.max_connections;
-  options.request_timeout = *request_timeout;
-  options.drain_timeout = *drain_timeout;
-  options.tls_cert_file = o.tls_cert;
-  options.tls_key_file = o.tls_key;
-  std::optional<server::DevPki> pki;
-  if (o.tls_cert.empty()) {
-    auto made = server::dev_pki_ensure(*data_dir);
-    if (!made) return fail(made.error());
-    pki = std::move(*made);
-    options.tls_cert_file = pki->server_cert;
-    options.tls_key_file = pki->server_key;
-  }
+  auto run = load_server_module();
+  if (!run) return fail(run.error());
 
-  auto store = server::sqlite_store_open(*db_path);
-  if (!store) return fail(store.error());
-  auto writer = server::AuditWriter::start(**store);
-  if (!writer) return fail(writer.error());
-  auto log = access_log_for(o.access_log, ctx);
-  if (!log) return fail(log.error());
-
-  server::Router router;
-  server::add_service_routes(router, **store, ACCTSEC_VERSION);
-  auto http = server::HttpServer::start(
-      options, [&router](server::HttpRequest&& request, server::Respond respond) { router.dispatch(std::move(request), std::move(respond)); },
-      *log);
-  if (!http) return fail(http.error());
-
-  const std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
-  const std::string url = fmt::format("https://{}:{}", host, (*http)->port());
-  if (ctx.out.json()) {
-    nlohmann::json ready = {{"url", url}, {"dataDir", *data_dir}, {"db", "sqlite:" + *db_path}, {"pid", ::getpid()}};
-    if (pki) {
-      ready["ca"] = pki->ca_cert;
-      ready["caFingerprint"] = pki->ca_fingerprint;
+  AcctsecServeArgs args{};
+  args.abi = k_acctsec_serve_abi;
+  args.version = ACCTSEC_VERSION;
+  args.data_dir = data_dir->c_str();
+  args.db_path = db_path->c_str();
+  args.address = listen->first.c_str();
+  args.port = listen->second;
+  args.tls_cert = o.tls_cert.c_str();
+  args.tls_key = o.tls_key.c_str();
+  const std::string access_log = o.access_log.empty() ? "-" : o.access_log;
+  args.access_log = access_log.c_str();
+  args.threads = o.threads;
+  args.max_connections = o.max_connections;
+  args.request_timeout_ms = request_timeout->count();
+  args.drain_timeout_ms = drain_timeout->count();
+  args.context = &ctx;
+  args.ready = [](void* context, const char* ready_json) {
+    auto& c = *static_cast<Context*>(context);
+    auto ready = nlohmann::json::parse(ready_json);
+    if (c.out.json()) {
+      c.out.document("acctsec.serve.ready/1", std::move(ready));
+      c.deps.out->flush();
+    } else {
+      c.out.line("acctsec serve: listening on " + ready["url"].get<std::string>());
     }
-    ctx.out.document("acctsec.serve.ready/1", std::move(ready));
-    ctx.deps.out->flush();
-  } else {
-    ctx.out.line(fmt::format("acctsec serve: listening on {}", url));
-  }
-  ctx.out.info(fmt::format("data in {}, store sqlite:{}", *data_dir, *db_path));
-  if (pki) {
-    ctx.out.info(fmt::format("{} the local CA {} (SHA-256 {}); clients trust it with --ca-file {}",
-                             pki->ca_created ? "made" : "using", pki->ca_cert, pki->ca_fingerprint, pki->ca_cert));
-  }
-  ctx.out.info("stop with Ctrl-C or SIGTERM: requests in progress finish first");
-
-  while (!cancel_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  (*http)->stop();
-  (*http)->wait();
-  http->reset();
-  writer->reset();  // commits what is queued
+  };
+  args.info = [](void* context, const char* text) { static_cast<Context*>(context)->out.info(text); };
+  args.access_line = [](void* context, const char* line) {
+    auto& c = *static_cast<Context*>(context);
+    *c.deps.err << line << '\n' << std::flush;
+  };
+  args.should_stop = [](void*) { return cancel_requested() ? 1 : 0; };
+  const int rc = (*run)(&args);
+  if (rc == -2) return fail(ErrorCategory::internal, "the server module acctsec-serve.so does not match this acctsec; reinstall acctsec");
+  if (rc != 0) return fail(static_cast<ErrorCategory>(args.error_category), args.error_message);
   ctx.out.info("stopped");
   return 0;
 }

@@ -1,0 +1,123 @@
+// acctsec-serve.so: everything `acctsec serve` does once its options are checked.
+#include "server/serve_module.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <thread>
+
+#include "core/error.hpp"
+#include "server/audit_writer.hpp"
+#include "server/dev_pki.hpp"
+#include "server/http_server.hpp"
+#include "server/router.hpp"
+#include "server/service_routes.hpp"
+#include "server/sqlite_store.hpp"
+
+namespace {
+
+using namespace acctsec;
+using namespace acctsec::server;
+
+int failed(AcctsecServeArgs* args, const Error& error) {
+  args->error_category = static_cast<int>(error.category);
+  std::snprintf(args->error_message, sizeof args->error_message, "%s", error.message.c_str());
+  return -1;
+}
+
+// JSON lines to the binary's stderr, or appended to a file; one writer at a time.
+Result<AccessLog> access_log_for(AcctsecServeArgs* args) {
+  const std::string where = args->access_log ? args->access_log : "-";
+  if (where == "off") return AccessLog{};
+  auto mutex = std::make_shared<std::mutex>();
+  if (where == "-") {
+    return AccessLog([mutex, args](const AccessRecord& record) {
+      const std::string line = access_record_json(record);
+      const std::lock_guard lock(*mutex);
+      args->access_line(args->context, line.c_str());
+    });
+  }
+  auto file = std::make_shared<std::ofstream>(where, std::ios::app);
+  if (!file->is_open()) return fail(ErrorCategory::usage, "--access-log " + where + ": cannot open it for appending");
+  ::chmod(where.c_str(), 0640);
+  return AccessLog([mutex, file](const AccessRecord& record) {
+    const std::string line = access_record_json(record) + "\n";
+    const std::lock_guard lock(*mutex);
+    *file << line << std::flush;
+  });
+}
+
+int serve(AcctsecServeArgs* args) {
+  const std::string data_dir = args->data_dir;
+  HttpServerOptions options;
+  options.address = args->address;
+  options.port = static_cast<std::uint16_t>(args->port);
+  options.threads = args->threads;
+  options.max_connections = args->max_connections;
+  options.request_timeout = std::chrono::milliseconds(args->request_timeout_ms);
+  options.drain_timeout = std::chrono::milliseconds(args->drain_timeout_ms);
+  options.tls_cert_file = args->tls_cert;
+  options.tls_key_file = args->tls_key;
+  std::optional<DevPki> pki;
+  if (options.tls_cert_file.empty()) {
+    auto made = dev_pki_ensure(data_dir);
+    if (!made) return failed(args, made.error());
+    pki = std::move(*made);
+    options.tls_cert_file = pki->server_cert;
+    options.tls_key_file = pki->server_key;
+  }
+
+  auto store = sqlite_store_open(args->db_path);
+  if (!store) return failed(args, store.error());
+  auto writer = AuditWriter::start(**store);
+  if (!writer) return failed(args, writer.error());
+  auto log = access_log_for(args);
+  if (!log) return failed(args, log.error());
+
+  Router router;
+  add_service_routes(router, **store, args->version);
+  auto http = HttpServer::start(
+      options, [&router](HttpRequest&& request, Respond respond) { router.dispatch(std::move(request), std::move(respond)); }, *log);
+  if (!http) return failed(args, http.error());
+
+  const std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]" : options.address;
+  nlohmann::json ready = {{"url", "https://" + host + ":" + std::to_string((*http)->port())},
+                          {"dataDir", data_dir},
+                          {"db", std::string("sqlite:") + args->db_path},
+                          {"pid", ::getpid()}};
+  if (pki) {
+    ready["ca"] = pki->ca_cert;
+    ready["caFingerprint"] = pki->ca_fingerprint;
+  }
+  args->ready(args->context, ready.dump().c_str());
+  args->info(args->context, ("data in " + data_dir + ", store sqlite:" + args->db_path).c_str());
+  if (pki) {
+    const std::string said = (pki->ca_created ? "made" : "using") + std::string(" the local CA ") + pki->ca_cert + " (SHA-256 " +
+                             pki->ca_fingerprint + "); clients trust it with --ca-file " + pki->ca_cert;
+    args->info(args->context, said.c_str());
+  }
+  args->info(args->context, "stop with Ctrl-C or SIGTERM: requests in progress finish first");
+
+  while (!args->should_stop(args->context)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  (*http)->stop();
+  (*http)->wait();
+  http->reset();
+  writer->reset();  // commits what is queued
+  return 0;
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int acctsec_serve_run(AcctsecServeArgs* args) {
+  if (!args || args->abi != k_acctsec_serve_abi) return -2;
+  try {
+    return serve(args);
+  } catch (const std::exception& e) {
+    return failed(args, Error(ErrorCategory::internal, std::string("the server stopped: ") + e.what()));
+  }
+}
