@@ -53,7 +53,16 @@ struct Served {
   std::optional<HttpReply> get(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     return https_request(port(), pki.ca_cert, "GET", target, headers);
   }
-  std::vector<AccessRecord> records() {
+  // The access records so far, waiting (up to 5 s) until there are at least `count`: a record is
+  // written once its response has gone out, so the client can see the response first.
+  std::vector<AccessRecord> records(std::size_t count = 0) {
+    for (int i = 0; i < 500; ++i) {
+      {
+        const std::lock_guard lock(log_mutex);
+        if (log.size() >= count) return log;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     const std::lock_guard lock(log_mutex);
     return log;
   }
@@ -88,7 +97,7 @@ TEST_SUITE("server::http_server") {
       CHECK(reply->headers["x-request-id"].size() == 32);
     }
     connection.reset();
-    const auto records = s.records();
+    const auto records = s.records(3);
     REQUIRE(records.size() == 3);
     const std::string line = access_record_json(records[0]);
     CHECK(records[0].status == 200);
@@ -157,7 +166,7 @@ TEST_SUITE("server::http_server") {
     auto fine = https_request(s.port(), s.pki.ca_cert, "POST", "/", {}, std::string(60 * 1024, 'z'));
     REQUIRE(fine.has_value());
     CHECK(nlohmann::json::parse(fine->body)["bodySize"] == 60 * 1024);
-    const auto records = s.records();
+    const auto records = s.records(3);
     CHECK(std::count_if(records.begin(), records.end(), [](const AccessRecord& r) { return r.status == 431; }) == 1);
     CHECK(std::count_if(records.begin(), records.end(), [](const AccessRecord& r) { return r.status == 413; }) == 1);
   }
