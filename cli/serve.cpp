@@ -8,9 +8,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <thread>
 
 #include "command.hpp"
 #include "core/cancel.hpp"

@@ -92,10 +92,4 @@ void Router::dispatch(HttpRequest&& request, Respond respond) const {
   respond(std::move(response));
 }
 
-std::vector<std::pair<std::string, std::string>> Router::routes() const {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& route : m_routes) out.emplace_back(route.method, route.pattern);
-  return out;
-}
-
 }  // namespace acctsec::server

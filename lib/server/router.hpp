@@ -19,9 +19,6 @@ class Router {
   // Calls the matching handler with the path parameters set, or answers 404/405 itself.
   void dispatch(HttpRequest&& request, Respond respond) const;
 
-  // Every pattern with its methods, for tests that check the table against api/openapi.yaml.
-  std::vector<std::pair<std::string, std::string>> routes() const;
-
  private:
   struct Route {
     std::string method;

@@ -37,9 +37,8 @@ bj::value request_id(const bj::value& request, std::string_view line, const bj::
 bj::object verify_request(std::string_view line, std::size_t line_number, VerifyKind kind, const VerifyDefaults& defaults,
                           const bj::storage_ptr& storage) {
   const std::string_view schema = kind == VerifyKind::registration ? k_registration_verdict_schema : k_assertion_verdict_schema;
-  VerdictContext context{.id = nullptr, .storage = storage};
   const bj::value null_id(nullptr, storage);
-  context.id = &null_id;
+  VerdictContext context{.id = &null_id, .storage = storage};
   auto request = json_parse_value(line, storage);
   if (!request || !request->is_object())
     return verification_error_verdict(schema, fmt::format("line {}: not a JSON object", line_number), context);

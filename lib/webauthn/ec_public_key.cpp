@@ -16,6 +16,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 namespace acctsec::webauthn {
 namespace {
@@ -27,20 +28,26 @@ using EcKeyPtr = std::unique_ptr<EC_KEY, EcKeyFree>;
 
 // The process-wide template group of a curve; never modified after it is made, so threads may copy
 // it concurrently (EC_KEY_set_group duplicates it).
+// The supported curves' places in the per-process and per-thread tables below; nullopt otherwise.
+std::optional<std::size_t> curve_slot(int nid) {
+  switch (nid) {
+    case NID_X9_62_prime256v1:
+      return 0;
+    case NID_secp384r1:
+      return 1;
+    case NID_secp521r1:
+      return 2;
+    default:
+      return std::nullopt;
+  }
+}
+
 const EC_GROUP* curve_group(int nid) {
   static const std::array<EC_GROUP*, 3> groups{EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1),
                                                EC_GROUP_new_by_curve_name(NID_secp384r1),
                                                EC_GROUP_new_by_curve_name(NID_secp521r1)};
-  switch (nid) {
-    case NID_X9_62_prime256v1:
-      return groups[0];
-    case NID_secp384r1:
-      return groups[1];
-    case NID_secp521r1:
-      return groups[2];
-    default:
-      return nullptr;
-  }
+  const auto slot = curve_slot(nid);
+  return slot ? groups[*slot] : nullptr;
 }
 
 }  // namespace
@@ -70,10 +77,11 @@ Result<EcPublicKey> ec_public_key_from_point(int curve_nid, ByteView point) {
 bool ec_public_key_verify(const EcPublicKey& key, const EVP_MD* digest, ByteView message, ByteView signature) {
   // One EC_KEY per curve and thread, given each key's point in turn.
   thread_local std::array<EcKeyPtr, 3> verifiers;
-  const EC_GROUP* group = curve_group(key.curve_nid);
-  const std::size_t slot = key.curve_nid == NID_X9_62_prime256v1 ? 0 : key.curve_nid == NID_secp384r1 ? 1 : 2;
-  EcKeyPtr& ec = verifiers[slot];
-  if (!ec && group) {
+  const auto slot = curve_slot(key.curve_nid);
+  if (!slot) return false;
+  EcKeyPtr& ec = verifiers[*slot];
+  if (!ec) {
+    const EC_GROUP* group = curve_group(key.curve_nid);
     ec.reset(EC_KEY_new());
     if (ec && EC_KEY_set_group(ec.get(), group) != 1) ec.reset();
   }
