@@ -2,6 +2,11 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +15,7 @@
 #include "support/cli_harness.hpp"
 
 using acctsec::test::FakeWorld;
+using acctsec::test::run_binary;
 using acctsec::test::run_cli;
 using acctsec::test::TempDir;
 
@@ -227,5 +233,36 @@ TEST_SUITE("cli::exit_status") {
     CHECK(exit_status(ErrorCategory::timeout) == 7);
     CHECK(exit_status(ErrorCategory::internal) == 70);
     CHECK(exit_status(ErrorCategory::cancelled) == 130);
+  }
+
+  // Start-up cost (bench/startup.sh) rests on what the loader maps and in what order; a change to
+  // the link line that undoes it shows here rather than only in a benchmark.
+  TEST_CASE("start-up loads libcrypto and libc first, and none of the server's or C++ libraries") {
+    auto r = run_binary({"version"}, {{"LD_TRACE_LOADED_OBJECTS", "1"}});
+    REQUIRE(r.status == 0);
+    std::vector<std::string> names;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto start = line.find_first_not_of("\t ");
+      if (start == std::string::npos) continue;
+      const auto end = line.find_first_of(" (", start);
+      names.push_back(line.substr(start, end - start));
+    }
+    const bool sanitized = std::any_of(names.begin(), names.end(), [](const std::string& n) {
+      return n.starts_with("libasan") || n.starts_with("libubsan");
+    });
+    if (sanitized) return;  // the sanitizer runtime must come first there
+    std::erase_if(names, [](const std::string& n) { return n.starts_with("linux-vdso"); });
+    REQUIRE(names.size() >= 2);
+    CHECK(names[0] == "libcrypto.so.3");
+    CHECK(names[1] == "libc.so.6");
+    for (const auto& n : names) {
+      INFO(n);
+      CHECK_FALSE(n.starts_with("libssl"));
+      CHECK_FALSE(n.starts_with("libsqlite"));
+      CHECK_FALSE(n.starts_with("libstdc++"));
+      CHECK_FALSE(n.starts_with("libm.so"));
+      CHECK_FALSE(n.starts_with("libcurl"));
+    }
   }
 }
