@@ -20,7 +20,7 @@ struct BatchTotals {
   std::size_t errors = 0;    // lines that could not be verified at all (malformed, missing expectation)
 };
 
-// How many lines are read ahead per worker; the window is this times the number of workers.
+// How many lines a window holds per worker; with more than one worker, two windows are in flight.
 inline constexpr std::size_t k_batch_lines_per_worker = 256;
 
 // Reads `in` line by line; each non-blank line is one request {"id", "response", "expected"?} (see

@@ -3,9 +3,14 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <set>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "core/bytes.hpp"
+#include "webauthn/batch_verify.hpp"
 #include "support/cli_harness.hpp"
 #include "support/mds_blob.hpp"
 
@@ -240,27 +245,33 @@ TEST_SUITE("device::webauthn_verify_assertion") {
     std::string sig = bad_sig["response"]["response"]["signature"];
     sig[10] = sig[10] == 'A' ? 'B' : 'A';
     bad_sig["response"]["response"]["signature"] = sig;
+    // More lines than three windows of two workers hold, so that both windows come round again
+    // while the other is being verified; malformed lines sit on both sides of window edges.
+    const int lines = 3 * 2 * static_cast<int>(acctsec::webauthn::k_batch_lines_per_worker) + 37;
+    const std::set<int> not_json = {7, 511, 512, 1024};
     std::string text;
-    // 300 lines: more than one window for two workers (2 x 64).
-    for (int i = 0; i < 300; ++i) {
+    for (int i = 0; i < lines; ++i) {
       json line = i % 3 == 1 ? bad_sig : good;
       line["id"] = i;
-      if (i == 7) text += "{not json\n";
+      if (not_json.contains(i)) text += "{not json\n";
       else if (i == 8) text += "{\"id\": 8}\n";
       else text += line.dump() + "\n";
-      if (i == 9) text += "\n";  // blank lines are skipped
+      if (i == 9 || i == 600) text += "\n";  // blank lines are skipped
     }
     FakeWorld w;
     w.stdin_text = text;
     auto r = run_cli({"webauthn", "verify-assertion", "--batch", "-", "--jobs", "2"}, w);
     CHECK(r.status == 1);
     auto verdicts = parse_lines(r.out);
-    REQUIRE(verdicts.size() == 300);
-    for (int i = 0; i < 300; ++i) {
+    REQUIRE(verdicts.size() == static_cast<std::size_t>(lines));
+    for (int i = 0; i < lines; ++i) {
       const json& v = verdicts[static_cast<std::size_t>(i)];
-      if (i == 7) {
+      INFO("line ", i);
+      if (not_json.contains(i)) {
         CHECK(v["id"].is_null());
-        CHECK(v["error"].get<std::string>().find("line 8") != std::string::npos);
+        // Input line numbers count the blank lines too.
+        const int input_line = i + 1 + (i > 9 ? 1 : 0) + (i > 600 ? 1 : 0);
+        CHECK(v["error"].get<std::string>().find(fmt::format("line {}:", input_line)) != std::string::npos);
       } else if (i == 8) {
         CHECK(v["id"] == 8);
         CHECK(v["error"].get<std::string>().find("response") != std::string::npos);
@@ -272,6 +283,38 @@ TEST_SUITE("device::webauthn_verify_assertion") {
     }
     auto one_worker = run_cli({"webauthn", "verify-assertion", "--batch", "-", "--jobs", "1"}, w);
     CHECK(one_worker.out == r.out);
+    auto three_workers = run_cli({"webauthn", "verify-assertion", "--batch", "-", "--jobs", "3"}, w);
+    CHECK(three_workers.out == r.out);
+  }
+
+  TEST_CASE("a batch asked to stop finishes the windows it has read, in order, and reads no further") {
+    Enrolled e;
+    const json good = e.assertion_line();
+    const std::size_t window = 2 * acctsec::webauthn::k_batch_lines_per_worker;
+    std::string text;
+    for (std::size_t i = 0; i < 3 * window; ++i) {
+      json line = good;
+      line["id"] = i;
+      text += line.dump() + "\n";
+    }
+    for (unsigned workers : {1u, 2u}) {
+      std::istringstream in(text);
+      std::vector<std::string> out;
+      int polls = 0;
+      auto totals = acctsec::webauthn::batch_verify(
+          in, acctsec::webauthn::VerifyKind::assertion, {}, workers, [&](const std::string& line) { out.push_back(line); },
+          [&] { return ++polls > 1; });
+      // One worker reads a window at a time; more read one ahead while the other is verified.
+      const std::size_t expected = workers == 1 ? acctsec::webauthn::k_batch_lines_per_worker : 2 * window;
+      CHECK(totals.lines == expected);
+      CHECK(totals.verified == expected);
+      REQUIRE(out.size() == expected);
+      for (std::size_t i = 0; i < out.size(); ++i) CHECK(json::parse(out[i])["id"] == i);
+      // The rest of the input is left unread.
+      std::size_t unread = 0;
+      for (std::string line; std::getline(in, line);) ++unread;
+      CHECK(unread == 3 * window - expected);
+    }
   }
 
   TEST_CASE("a batch echoes each line's id as given, first in its verdict, whatever JSON it is") {
