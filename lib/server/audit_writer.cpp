@@ -4,13 +4,13 @@
 
 namespace acctsec::server {
 
-Result<std::unique_ptr<AuditWriter>> AuditWriter::start(Store& store, std::size_t batch_max) {
+Result<std::unique_ptr<AuditWriter>> AuditWriter::start(AuditStore& store, std::size_t batch_max) {
   auto head = store.audit_head();
   if (!head) return fail(head.error());
   return std::unique_ptr<AuditWriter>(new AuditWriter(store, std::move(*head), batch_max < 1 ? 1 : batch_max));
 }
 
-AuditWriter::AuditWriter(Store& store, AuditHead head, std::size_t batch_max)
+AuditWriter::AuditWriter(AuditStore& store, AuditHead head, std::size_t batch_max)
     : m_store(store), m_head(std::move(head)), m_batch_max(batch_max), m_thread([this](std::stop_token stop) { run(stop); }) {}
 
 AuditWriter::~AuditWriter() {
@@ -24,10 +24,14 @@ AuditWriter::~AuditWriter() {
 }
 
 void AuditWriter::append(AuditEvent event, Completion done) {
+  append(AuditedWrite{.change = {}, .event = std::move(event)}, std::move(done));
+}
+
+void AuditWriter::append(AuditedWrite write, Completion done) {
   {
     const std::lock_guard lock(m_mutex);
     if (!m_stopping) {
-      m_queue.push_back(Pending{std::move(event), std::move(done)});
+      m_queue.push_back(Pending{std::move(write), std::move(done)});
       m_wake.notify_one();
       return;
     }
@@ -47,8 +51,7 @@ std::size_t AuditWriter::committed_events() const {
 
 void AuditWriter::run(std::stop_token stop) {
   std::vector<Pending> batch;
-  std::vector<AuditEntry> entries;
-  std::vector<Completion> accepted;
+  std::vector<AuditedWrite> writes;
   while (true) {
     batch.clear();
     {
@@ -61,33 +64,27 @@ void AuditWriter::run(std::stop_token stop) {
         m_queue.pop_front();
       }
     }
-    entries.clear();
-    accepted.clear();
-    AuditHead next = m_head;
-    for (auto& pending : batch) {
-      auto entry = audit_chain_next(next.seq, next.hash, std::move(pending.event));
-      if (!entry) {
-        pending.done(fail(entry.error()));
-        continue;
-      }
-      next = AuditHead{entry->seq, entry->hash};
-      entries.push_back(std::move(*entry));
-      accepted.push_back(std::move(pending.done));
-    }
-    if (entries.empty()) continue;
-    if (auto committed = m_store.audit_append(entries); !committed) {
-      for (auto& done : accepted) done(fail(committed.error()));
+    writes.clear();
+    for (auto& pending : batch) writes.push_back(std::move(pending.write));
+    auto committed = m_store.audit_commit(m_head, writes);
+    if (!committed) {
+      for (auto& pending : batch) pending.done(fail(committed.error()));
       // Nothing of the batch is stored; continue from what the store says its head is.
       if (auto head = m_store.audit_head()) m_head = std::move(*head);
       continue;
     }
-    m_head = next;
+    std::size_t stored = 0;
+    for (const auto& result : *committed)
+      if (result) {
+        m_head = AuditHead{result->seq, result->hash};
+        ++stored;
+      }
     {
       const std::lock_guard lock(m_mutex);
       ++m_commits;
-      m_committed_events += entries.size();
+      m_committed_events += stored;
     }
-    for (std::size_t i = 0; i < entries.size(); ++i) accepted[i](std::move(entries[i]));
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move((*committed)[i]));
   }
 }
 

@@ -29,7 +29,7 @@ class AuditWriter {
 
   // Starts the writer on `store` (which outlives it), continuing the chain from the stored head.
   // Errors: internal (the head cannot be read).
-  static Result<std::unique_ptr<AuditWriter>> start(Store& store, std::size_t batch_max = k_audit_batch_max);
+  static Result<std::unique_ptr<AuditWriter>> start(AuditStore& store, std::size_t batch_max = k_audit_batch_max);
 
   // Stops taking events, commits what is queued, and joins the thread.
   ~AuditWriter();
@@ -40,20 +40,25 @@ class AuditWriter {
   // at once with an internal error.
   void append(AuditEvent event, Completion done);
 
+  // Queues a change to the store with the event that records it: both are committed in the same
+  // transaction, or neither. A change that fails completes with its own error and takes nothing
+  // else of the batch with it.
+  void append(AuditedWrite write, Completion done);
+
   // Commits so far and how many events they carried, for tests and metrics.
   std::size_t commits() const;
   std::size_t committed_events() const;
 
  private:
-  AuditWriter(Store& store, AuditHead head, std::size_t batch_max);
+  AuditWriter(AuditStore& store, AuditHead head, std::size_t batch_max);
   void run(std::stop_token stop);
 
   struct Pending {
-    AuditEvent event;
+    AuditedWrite write;
     Completion done;
   };
 
-  Store& m_store;
+  AuditStore& m_store;
   AuditHead m_head;  // writer thread only
   const std::size_t m_batch_max;
   mutable std::mutex m_mutex;

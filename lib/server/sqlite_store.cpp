@@ -9,6 +9,8 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <map>
 #include <mutex>
 
 namespace acctsec::server {
@@ -16,7 +18,7 @@ namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 1> k_migrations{
+constexpr std::array<std::string_view, 2> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -31,6 +33,63 @@ CREATE TABLE audit (
 ) STRICT;
 CREATE INDEX audit_actor ON audit (actor, seq);
 CREATE INDEX audit_resource ON audit (resource, seq);
+)sql",
+    // 2: staff identity. Lists (roles, scopes, paths, transports) are JSON arrays.
+    R"sql(
+CREATE TABLE principals (
+  name         TEXT PRIMARY KEY,
+  display_name TEXT NOT NULL,
+  roles        TEXT NOT NULL,
+  user_handle  BLOB NOT NULL UNIQUE,
+  created      INTEGER NOT NULL
+) STRICT;
+CREATE TABLE credentials (
+  id              BLOB PRIMARY KEY,
+  principal       TEXT NOT NULL REFERENCES principals (name),
+  nickname        TEXT NOT NULL,
+  fmt             TEXT NOT NULL,
+  aaguid          TEXT NOT NULL,
+  algorithm       INTEGER NOT NULL,
+  public_key      BLOB NOT NULL,
+  counter         INTEGER NOT NULL CHECK (counter >= 0),
+  discoverable    INTEGER,
+  user_verified   INTEGER NOT NULL,
+  backup_eligible INTEGER NOT NULL,
+  virtual_key     INTEGER NOT NULL,
+  trust_status    TEXT NOT NULL,
+  trust_path      TEXT NOT NULL,
+  mds             TEXT NOT NULL,
+  transports      TEXT NOT NULL,
+  created         INTEGER NOT NULL,
+  last_used       INTEGER
+) STRICT;
+CREATE INDEX credentials_principal ON credentials (principal);
+CREATE TABLE ceremonies (
+  id         TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('registration', 'login')),
+  principal  TEXT NOT NULL,
+  challenge  BLOB NOT NULL,
+  require_uv INTEGER NOT NULL,
+  expires    INTEGER NOT NULL
+) STRICT;
+CREATE TABLE tokens (
+  id        TEXT PRIMARY KEY,
+  kind      TEXT NOT NULL CHECK (kind IN ('session', 'api')),
+  hash      BLOB NOT NULL UNIQUE,
+  principal TEXT NOT NULL,
+  name      TEXT NOT NULL,
+  scopes    TEXT NOT NULL,
+  created   INTEGER NOT NULL,
+  expires   INTEGER NOT NULL,
+  revoked   INTEGER,
+  last_used INTEGER
+) STRICT;
+CREATE TABLE bootstrap (
+  id        INTEGER PRIMARY KEY CHECK (id = 1),
+  code_hash BLOB NOT NULL,
+  expires   INTEGER NOT NULL,
+  used      INTEGER
+) STRICT;
 )sql",
 };
 
@@ -68,6 +127,124 @@ std::string column_text(sqlite3_stmt* stmt, int index) {
   return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt, index)))
               : std::string();
 }
+
+// One use of a cached statement: bind, step, read columns; reset when it goes.
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+  ~Query() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+  }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Query& text(std::string_view value) {
+    bind_text(m_stmt, ++m_bound, value);
+    return *this;
+  }
+  Query& blob(ByteView value) {
+    sqlite3_bind_blob(m_stmt, ++m_bound, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& integer(std::int64_t value) {
+    sqlite3_bind_int64(m_stmt, ++m_bound, value);
+    return *this;
+  }
+  Query& optional_integer(std::optional<std::int64_t> value) {
+    if (value) return integer(*value);
+    sqlite3_bind_null(m_stmt, ++m_bound);
+    return *this;
+  }
+  Query& json(const nlohmann::json& value) { return text(value.dump()); }
+
+  int step() { return sqlite3_step(m_stmt); }
+  // Runs a statement that returns no rows. Errors: rejected (a uniqueness or key rule), internal.
+  Result<void> run(std::string_view what) {
+    const int rc = step();
+    if (rc == SQLITE_DONE) return {};
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) return fail(ErrorCategory::rejected, fmt::format("store: {}: {}", what, sqlite3_errmsg(m_db)));
+    return db_error(m_db, what);
+  }
+  int changes() const { return sqlite3_changes(m_db); }
+
+  std::string column_string(int index) const { return column_text(m_stmt, index); }
+  Bytes column_blob(int index) const {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, index));
+    return data ? Bytes(data, data + sqlite3_column_bytes(m_stmt, index)) : Bytes{};
+  }
+  std::int64_t column_integer(int index) const { return sqlite3_column_int64(m_stmt, index); }
+  std::optional<std::int64_t> column_optional(int index) const {
+    if (sqlite3_column_type(m_stmt, index) == SQLITE_NULL) return std::nullopt;
+    return column_integer(index);
+  }
+  nlohmann::json column_json(int index) const { return nlohmann::json::parse(column_string(index), nullptr, false); }
+  std::vector<std::string> column_strings(int index) const {
+    std::vector<std::string> out;
+    const auto list = column_json(index);
+    if (list.is_array())
+      for (const auto& item : list)
+        if (item.is_string()) out.push_back(item.get<std::string>());
+    return out;
+  }
+
+ private:
+  sqlite3* m_db;
+  sqlite3_stmt* m_stmt;
+  int m_bound = 0;
+};
+
+constexpr std::string_view k_principal_columns = "name, display_name, roles, user_handle, created";
+constexpr std::string_view k_credential_columns =
+    "id, principal, nickname, fmt, aaguid, algorithm, public_key, counter, discoverable, user_verified, backup_eligible, "
+    "virtual_key, trust_status, trust_path, mds, transports, created, last_used";
+constexpr std::string_view k_token_columns = "id, kind, hash, principal, name, scopes, created, expires, revoked, last_used";
+
+PrincipalRecord read_principal(const Query& q) {
+  return PrincipalRecord{.name = q.column_string(0),
+                         .display_name = q.column_string(1),
+                         .roles = q.column_strings(2),
+                         .user_handle = q.column_blob(3),
+                         .created = q.column_integer(4)};
+}
+
+CredentialRecord read_credential(const Query& q) {
+  CredentialRecord c;
+  c.id = q.column_blob(0);
+  c.principal = q.column_string(1);
+  c.nickname = q.column_string(2);
+  c.fmt = q.column_string(3);
+  c.aaguid = q.column_string(4);
+  c.algorithm = static_cast<int>(q.column_integer(5));
+  c.public_key = q.column_blob(6);
+  c.counter = static_cast<std::uint32_t>(q.column_integer(7));
+  if (auto rk = q.column_optional(8)) c.discoverable = *rk != 0;
+  c.user_verified = q.column_integer(9) != 0;
+  c.backup_eligible = q.column_integer(10) != 0;
+  c.virtual_key = q.column_integer(11) != 0;
+  c.trust_status = q.column_string(12);
+  c.trust_path = q.column_strings(13);
+  c.mds = q.column_json(14);
+  c.transports = q.column_strings(15);
+  c.created = q.column_integer(16);
+  c.last_used = q.column_optional(17);
+  return c;
+}
+
+TokenRecord read_token(const Query& q) {
+  return TokenRecord{.id = q.column_string(0),
+                     .kind = q.column_string(1),
+                     .hash = q.column_blob(2),
+                     .principal = q.column_string(3),
+                     .name = q.column_string(4),
+                     .scopes = q.column_strings(5),
+                     .created = q.column_integer(6),
+                     .expires = q.column_integer(7),
+                     .revoked = q.column_optional(8),
+                     .last_used = q.column_optional(9)};
+}
+
+nlohmann::json json_list(const std::vector<std::string>& items) { return nlohmann::json(items); }
 
 class SqliteStore final : public Store {
  public:
@@ -111,6 +288,193 @@ class SqliteStore final : public Store {
       return error;
     }
     return {};
+  }
+
+  Result<std::vector<Result<AuditEntry>>> audit_commit(const AuditHead& head, std::span<AuditedWrite> writes) override {
+    const std::lock_guard lock(m_mutex);
+    auto stored = head_locked();
+    if (!stored) return fail(stored.error());
+    if (stored->seq != head.seq || stored->hash != head.hash)
+      return fail(ErrorCategory::usage, fmt::format("store: the audit head is {}, not {}", stored->seq, head.seq));
+    if (auto begun = exec(m_db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return fail(begun.error());
+    std::vector<Result<AuditEntry>> results;
+    results.reserve(writes.size());
+    AuditHead next = head;
+    Transaction tx(*this);
+    for (auto& write : writes) {
+      if (auto saved = exec(m_db.get(), "SAVEPOINT one_write", "starting a write"); !saved) {
+        rollback_locked();
+        return fail(saved.error());
+      }
+      auto applied = [&]() -> Result<AuditEntry> {
+        if (write.change)
+          if (auto changed = write.change(tx, write.event); !changed) return fail(changed.error());
+        auto entry = audit_chain_next(next.seq, next.hash, std::move(write.event));
+        if (!entry) return entry;
+        if (auto inserted = insert_locked(*entry); !inserted) return fail(inserted.error());
+        return entry;
+      }();
+      if (!applied) {
+        exec(m_db.get(), "ROLLBACK TO one_write", "undoing a write");
+      } else {
+        next = AuditHead{applied->seq, applied->hash};
+      }
+      if (auto released = exec(m_db.get(), "RELEASE one_write", "ending a write"); !released) {
+        rollback_locked();
+        return fail(released.error());
+      }
+      results.push_back(std::move(applied));
+    }
+    if (sqlite3_exec(m_db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      auto error = db_error(m_db.get(), "committing audit entries");
+      rollback_locked();
+      return error;
+    }
+    return results;
+  }
+
+  Result<void> ceremony_insert(const CeremonyRecord& c) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("INSERT INTO ceremonies (id, kind, principal, challenge, require_uv, expires) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    return q.text(c.id).text(c.kind).text(c.principal).blob(c.challenge).integer(c.require_user_verification).integer(c.expires).run(
+        "starting a ceremony");
+  }
+
+  Result<CeremonyRecord> ceremony_get(std::string_view id, StoreTime now) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT id, kind, principal, challenge, require_uv, expires FROM ceremonies WHERE id = ? AND expires > ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(id).integer(now);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such ceremony, or it was used or has expired");
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a ceremony");
+    return CeremonyRecord{.id = q.column_string(0),
+                          .kind = q.column_string(1),
+                          .principal = q.column_string(2),
+                          .challenge = q.column_blob(3),
+                          .require_user_verification = q.column_integer(4) != 0,
+                          .expires = q.column_integer(5)};
+  }
+
+  Result<std::size_t> ceremonies_expire(StoreTime now) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("DELETE FROM ceremonies WHERE expires <= ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    if (auto r = q.integer(now).run("dropping expired ceremonies"); !r) return fail(r.error());
+    return static_cast<std::size_t>(q.changes());
+  }
+
+  Result<PrincipalRecord> principal_get(std::string_view name) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format("SELECT {} FROM principals WHERE name = ?", k_principal_columns));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(name);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, fmt::format("no principal named {}", name));
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a principal");
+    return read_principal(q);
+  }
+
+  Result<std::vector<PrincipalRecord>> principal_page(std::string_view after, std::string_view role, std::size_t limit) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format(
+        "SELECT {} FROM principals WHERE name > ? AND (? = '' OR EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?)) "
+        "ORDER BY name LIMIT ?",
+        k_principal_columns));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(after).text(role).text(role).integer(static_cast<std::int64_t>(limit));
+    std::vector<PrincipalRecord> out;
+    int rc = SQLITE_ROW;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_principal(q));
+    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing principals");
+    return out;
+  }
+
+  Result<std::size_t> principal_count() override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT count(*) FROM principals");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "counting principals");
+    return static_cast<std::size_t>(q.column_integer(0));
+  }
+
+  Result<CredentialRecord> credential_get(ByteView id) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format("SELECT {} FROM credentials WHERE id = ?", k_credential_columns));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.blob(id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such credential");
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a credential");
+    return read_credential(q);
+  }
+
+  Result<std::vector<CredentialRecord>> credentials_of(std::string_view principal) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format("SELECT {} FROM credentials WHERE principal = ? ORDER BY created, id", k_credential_columns));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(principal);
+    std::vector<CredentialRecord> out;
+    int rc = SQLITE_ROW;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_credential(q));
+    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing credentials");
+    return out;
+  }
+
+  Result<TokenRecord> token_by_hash(ByteView hash) override { return token_where("hash = ?", [&](Query& q) { q.blob(hash); }); }
+  Result<TokenRecord> token_get(std::string_view id) override { return token_where("id = ?", [&](Query& q) { q.text(id); }); }
+
+  Result<std::vector<TokenRecord>> api_token_page(std::string_view after, std::size_t limit) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format("SELECT {} FROM tokens WHERE kind = 'api' AND id > ? ORDER BY id LIMIT ?", k_token_columns));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(after).integer(static_cast<std::int64_t>(limit));
+    std::vector<TokenRecord> out;
+    int rc = SQLITE_ROW;
+    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_token(q));
+    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing tokens");
+    return out;
+  }
+
+  Result<void> token_touch(std::string_view id, StoreTime when) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("UPDATE tokens SET last_used = ? WHERE id = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    return q.integer(when).text(id).run("noting a token's use");
+  }
+
+  Result<bool> bootstrap_set(ByteView code_hash, StoreTime expires) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(
+        "INSERT INTO bootstrap (id, code_hash, expires, used) VALUES (1, ?, ?, NULL) "
+        "ON CONFLICT (id) DO UPDATE SET code_hash = excluded.code_hash, expires = excluded.expires WHERE used IS NULL");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    if (auto r = q.blob(code_hash).integer(expires).run("setting the bootstrap code"); !r) return fail(r.error());
+    return q.changes() == 1;
+  }
+
+  Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT code_hash FROM bootstrap WHERE id = 1 AND used IS NULL AND expires > ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.integer(now);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return false;
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading the bootstrap code");
+    return constant_time_equal(q.column_blob(0), code_hash);
   }
 
   Result<void> check_writable() override {
@@ -182,11 +546,105 @@ class SqliteStore final : public Store {
 
   void rollback_locked() { sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr); }
 
+  // Statements are prepared once and kept; callers hold m_mutex.
+  Result<sqlite3_stmt*> cached(const std::string& sql) {
+    if (auto found = m_statements.find(sql); found != m_statements.end()) return found->second.get();
+    auto stmt = prepare(m_db.get(), sql);
+    if (!stmt) return fail(stmt.error());
+    return m_statements.emplace(sql, std::move(*stmt)).first->second.get();
+  }
+
+  Result<TokenRecord> token_where(std::string_view condition, const std::function<void(Query&)>& bind) {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(fmt::format("SELECT {} FROM tokens WHERE {}", k_token_columns, condition));
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    bind(q);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such token");
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a token");
+    return read_token(q);
+  }
+
+  // The writes of audit_commit, inside its transaction (m_mutex held).
+  class Transaction final : public StoreTransaction {
+   public:
+    explicit Transaction(SqliteStore& store) : m_store(store) {}
+
+    Result<void> principal_insert(const PrincipalRecord& p) override {
+      return run("INSERT INTO principals (name, display_name, roles, user_handle, created) VALUES (?, ?, ?, ?, ?)",
+                 "adding a principal", [&](Query& q) {
+                   q.text(p.name).text(p.display_name).json(json_list(p.roles)).blob(p.user_handle).integer(p.created);
+                 });
+    }
+    Result<void> credential_insert(const CredentialRecord& c) override {
+      return run(fmt::format("INSERT INTO credentials ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             k_credential_columns),
+                 "adding a credential", [&](Query& q) {
+                   q.blob(c.id).text(c.principal).text(c.nickname).text(c.fmt).text(c.aaguid).integer(c.algorithm);
+                   q.blob(c.public_key).integer(c.counter);
+                   q.optional_integer(c.discoverable ? std::optional<std::int64_t>(*c.discoverable) : std::nullopt);
+                   q.integer(c.user_verified).integer(c.backup_eligible).integer(c.virtual_key).text(c.trust_status);
+                   q.json(json_list(c.trust_path)).json(c.mds).json(json_list(c.transports)).integer(c.created);
+                   q.optional_integer(c.last_used);
+                 });
+    }
+    Result<void> credential_used(ByteView id, std::uint32_t counter, StoreTime when) override {
+      return run_one("UPDATE credentials SET counter = ?, last_used = ? WHERE id = ?", "recording a credential's use",
+                     [&](Query& q) { q.integer(counter).integer(when).blob(id); });
+    }
+    Result<void> credential_delete(ByteView id) override {
+      return run_one("DELETE FROM credentials WHERE id = ?", "removing a credential", [&](Query& q) { q.blob(id); });
+    }
+    Result<void> ceremony_take(std::string_view id) override {
+      return run_one("DELETE FROM ceremonies WHERE id = ?", "using a ceremony", [&](Query& q) { q.text(id); });
+    }
+    Result<void> token_insert(const TokenRecord& t) override {
+      return run(fmt::format("INSERT INTO tokens ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", k_token_columns), "adding a token",
+                 [&](Query& q) {
+                   q.text(t.id).text(t.kind).blob(t.hash).text(t.principal).text(t.name).json(json_list(t.scopes));
+                   q.integer(t.created).integer(t.expires).optional_integer(t.revoked).optional_integer(t.last_used);
+                 });
+    }
+    Result<void> token_revoke(std::string_view id, StoreTime when) override {
+      return run_one("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", "revoking a token",
+                     [&](Query& q) { q.integer(when).text(id); });
+    }
+    Result<void> bootstrap_take(ByteView code_hash, StoreTime when) override {
+      auto taken = run_one("UPDATE bootstrap SET used = ? WHERE id = 1 AND used IS NULL AND code_hash = ?",
+                           "using the bootstrap code", [&](Query& q) { q.integer(when).blob(code_hash); });
+      if (!taken && taken.error().category == ErrorCategory::not_found)
+        return fail(ErrorCategory::rejected, "the bootstrap code was used already");
+      return taken;
+    }
+
+   private:
+    Result<void> run(const std::string& sql, std::string_view what, const std::function<void(Query&)>& bind) {
+      auto stmt = m_store.cached(sql);
+      if (!stmt) return fail(stmt.error());
+      Query q(m_store.m_db.get(), *stmt);
+      bind(q);
+      return q.run(what);
+    }
+    // As run(), for a statement that must change exactly one row (else not_found).
+    Result<void> run_one(const std::string& sql, std::string_view what, const std::function<void(Query&)>& bind) {
+      auto stmt = m_store.cached(sql);
+      if (!stmt) return fail(stmt.error());
+      Query q(m_store.m_db.get(), *stmt);
+      bind(q);
+      if (auto r = q.run(what); !r) return r;
+      if (q.changes() != 1) return fail(ErrorCategory::not_found, fmt::format("store: {}: no such row", what));
+      return {};
+    }
+    SqliteStore& m_store;
+  };
+
   std::mutex m_mutex;  // one connection, one statement set: one caller at a time
   DbPtr m_db;
   StmtPtr m_insert;
   StmtPtr m_head;
   StmtPtr m_page;
+  std::map<std::string, StmtPtr, std::less<>> m_statements;
 };
 
 Result<int> user_version(sqlite3* db) {

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/audit_chain.hpp"
+#include "core/bytes.hpp"
 #include "core/error.hpp"
 
 namespace acctsec::server {
@@ -19,14 +24,104 @@ struct AuditHead {
   std::string hash{k_audit_genesis};
 };
 
-class Store {
+// Times in the store are milliseconds since the Unix epoch (UTC).
+using StoreTime = std::int64_t;
+
+// A staff member: engineer, helpdesk, approver, admin or auditor (any number of them).
+struct PrincipalRecord {
+  std::string name;  // unique, e.g. alice@example.com
+  std::string display_name;
+  std::vector<std::string> roles;
+  Bytes user_handle;  // the WebAuthn user.id, random
+  StoreTime created = 0;
+};
+
+// An enrolled security key and what its registration proved.
+struct CredentialRecord {
+  Bytes id;
+  std::string principal;
+  std::string nickname;
+  std::string fmt;
+  std::string aaguid;  // canonical UUID text
+  int algorithm = 0;   // COSE
+  Bytes public_key;    // COSE_Key
+  std::uint32_t counter = 0;
+  std::optional<bool> discoverable;
+  bool user_verified = false;
+  bool backup_eligible = false;
+  bool virtual_key = false;
+  std::string trust_status;  // trusted, untrusted, unverified, self, none
+  std::vector<std::string> trust_path;
+  nlohmann::json mds;  // null, or {"status", "certificationLevel"}
+  std::vector<std::string> transports;
+  StoreTime created = 0;
+  std::optional<StoreTime> last_used;
+};
+
+// A registration or login ceremony in progress: single-use, expiring.
+struct CeremonyRecord {
+  std::string id;
+  std::string kind;       // "registration" or "login"
+  std::string principal;  // whose key
+  Bytes challenge;
+  bool require_user_verification = false;
+  StoreTime expires = 0;
+};
+
+// A bearer token: a login session or a scoped API token. Only the token's SHA-256 is stored.
+struct TokenRecord {
+  std::string id;
+  std::string kind;  // "session" or "api"
+  Bytes hash;
+  std::string principal;  // the session's principal, or the API token's creator
+  std::string name;       // API tokens
+  std::vector<std::string> scopes;
+  StoreTime created = 0;
+  StoreTime expires = 0;
+  std::optional<StoreTime> revoked;
+  std::optional<StoreTime> last_used;
+};
+
+// Writes inside the audit writer's transaction (Store::audit_commit). Errors: not_found (the row
+// to change or take is not there), rejected (a uniqueness rule: the name or id exists), internal.
+class StoreTransaction {
  public:
-  virtual ~Store() = default;
+  virtual ~StoreTransaction() = default;
+  virtual Result<void> principal_insert(const PrincipalRecord& principal) = 0;
+  virtual Result<void> credential_insert(const CredentialRecord& credential) = 0;
+  // Records a successful assertion: the new counter and the time of use.
+  virtual Result<void> credential_used(ByteView id, std::uint32_t counter, StoreTime when) = 0;
+  virtual Result<void> credential_delete(ByteView id) = 0;
+  // Deletes the ceremony so that it cannot be used twice; not_found when it is already gone.
+  virtual Result<void> ceremony_take(std::string_view id) = 0;
+  virtual Result<void> token_insert(const TokenRecord& token) = 0;
+  virtual Result<void> token_revoke(std::string_view id, StoreTime when) = 0;
+  // Marks the one-time bootstrap code used; rejected when it was used already.
+  virtual Result<void> bootstrap_take(ByteView code_hash, StoreTime when) = 0;
+};
+
+// A change to the store and the audit event that records it, stored together or not at all.
+// `change` may fill in the event (an id it made, say); it may be empty for an event alone.
+struct AuditedWrite {
+  std::function<Result<void>(StoreTransaction&, AuditEvent&)> change;
+  AuditEvent event;
+};
+
+// The audit log, with the writes it records (everything the audit writer needs).
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
 
   // Appends `entries` — consecutive seqs directly after the stored head — in one transaction that
   // is durable when this returns (SQLite: synchronous=FULL). All or nothing. Errors: internal (the
   // commit failed; nothing was written), usage (the entries do not continue the stored chain).
   virtual Result<void> audit_append(std::span<const AuditEntry> entries) = 0;
+
+  // In one transaction, durable when this returns: for each write in order, applies its change
+  // and appends its event as the next entry after `head`. A change that fails is undone alone, its
+  // event is not appended, and its error is that write's result. Errors (the whole batch, nothing
+  // stored): internal (the commit failed), usage (`head` is not the stored head).
+  virtual Result<std::vector<Result<AuditEntry>>> audit_commit(const AuditHead& head, std::span<AuditedWrite> writes) = 0;
 
   // Whether the store takes writes now (GET /v1/health). Errors: internal, naming the cause.
   virtual Result<void> check_writable() = 0;
@@ -40,5 +135,46 @@ class Store {
   // Up to `limit` entries with seq greater than `after_seq`, in seq order. Errors: internal.
   virtual Result<std::vector<AuditEntry>> audit_page(std::uint64_t after_seq, std::size_t limit) = 0;
 };
+
+// Staff identity: principals, their keys, ceremonies, tokens and the bootstrap code. Writes that
+// change who may do what go through AuditStore::audit_commit (StoreTransaction).
+class IdentityStore {
+ public:
+  virtual ~IdentityStore() = default;
+
+  // Ceremonies are written outside the audit log: starting one changes nothing until it is used.
+  virtual Result<void> ceremony_insert(const CeremonyRecord& ceremony) = 0;
+  // Errors: not_found (unknown, used or expired at `now`), internal.
+  virtual Result<CeremonyRecord> ceremony_get(std::string_view id, StoreTime now) = 0;
+  // Drops ceremonies that expired before `now`; returns how many.
+  virtual Result<std::size_t> ceremonies_expire(StoreTime now) = 0;
+
+  // Errors: not_found, internal.
+  virtual Result<PrincipalRecord> principal_get(std::string_view name) = 0;
+  // Principals after `after` in name order, `role` ("" for any), at most `limit`. Errors: internal.
+  virtual Result<std::vector<PrincipalRecord>> principal_page(std::string_view after, std::string_view role,
+                                                              std::size_t limit) = 0;
+  virtual Result<std::size_t> principal_count() = 0;
+
+  // Errors: not_found, internal.
+  virtual Result<CredentialRecord> credential_get(ByteView id) = 0;
+  virtual Result<std::vector<CredentialRecord>> credentials_of(std::string_view principal) = 0;
+
+  // The token whose hash this is, revoked or expired ones too. Errors: not_found, internal.
+  virtual Result<TokenRecord> token_by_hash(ByteView hash) = 0;
+  virtual Result<TokenRecord> token_get(std::string_view id) = 0;
+  // API tokens after `after` in id order, at most `limit`. Errors: internal.
+  virtual Result<std::vector<TokenRecord>> api_token_page(std::string_view after, std::size_t limit) = 0;
+  // Notes a token's use; not audited (every request would be). Errors: internal.
+  virtual Result<void> token_touch(std::string_view id, StoreTime when) = 0;
+
+  // Sets the one-time bootstrap code (its hash) unless the store has one already; returns whether
+  // it set it. Errors: internal.
+  virtual Result<bool> bootstrap_set(ByteView code_hash, StoreTime expires) = 0;
+  // Whether `code_hash` is the stored, unused and unexpired code. Errors: internal.
+  virtual Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) = 0;
+};
+
+class Store : public AuditStore, public IdentityStore {};
 
 }  // namespace acctsec::server

@@ -21,18 +21,19 @@ AuditEvent event(const std::string& actor, int n) {
 }
 
 // A store that fails the next `failures` commits (nothing written), as a full disk would.
-class FailingStore final : public Store {
+class FailingStore final : public AuditStore {
  public:
   explicit FailingStore(Store& inner) : m_inner(inner) {}
   std::atomic<int> failures{0};
   std::atomic<int> appends{0};
-  Result<void> audit_append(std::span<const AuditEntry> entries) override {
+  Result<void> audit_append(std::span<const AuditEntry> entries) override { return m_inner.audit_append(entries); }
+  Result<std::vector<Result<AuditEntry>>> audit_commit(const AuditHead& head, std::span<AuditedWrite> writes) override {
     ++appends;
     if (failures > 0) {
       --failures;
       return fail(ErrorCategory::internal, "store: committing audit entries: disk I/O error");
     }
-    return m_inner.audit_append(entries);
+    return m_inner.audit_commit(head, writes);
   }
   Result<AuditHead> audit_head() override { return m_inner.audit_head(); }
   Result<void> check_writable() override { return m_inner.check_writable(); }
