@@ -29,6 +29,10 @@ struct ServeOptions {
   unsigned max_connections = 1024;
   std::string request_timeout = "30s";
   std::string drain_timeout = "10s";
+  std::string policy;
+  std::string rp_id = "localhost";
+  std::string origin;  // empty: https://<rp_id>
+  std::string session_ttl = "1h";
 };
 
 // "127.0.0.1:8443", "[::1]:8443", "localhost:0". Errors: usage.
@@ -129,6 +133,12 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
   if (!request_timeout) return fail(request_timeout.error());
   auto drain_timeout = duration_option(o.drain_timeout, "--drain-timeout");
   if (!drain_timeout) return fail(drain_timeout.error());
+  auto session_ttl = duration_option(o.session_ttl, "--session-ttl");
+  if (!session_ttl) return fail(session_ttl.error());
+  if (o.rp_id.empty() || o.rp_id.find_first_of("/:") != std::string::npos)
+    return fail(ErrorCategory::usage, "--rp-id takes a host name such as example.com, not '" + o.rp_id + "'");
+  if (!o.origin.empty() && !o.origin.starts_with("https://") && !o.origin.starts_with("http://localhost"))
+    return fail(ErrorCategory::usage, "--origin takes an https:// origin such as https://example.com, not '" + o.origin + "'");
   auto data_dir = data_dir_for(o, ctx);
   if (!data_dir) return fail(data_dir.error());
   if (auto made = make_data_dir(*data_dir); !made) return fail(made.error());
@@ -153,6 +163,12 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
   args.max_connections = o.max_connections;
   args.request_timeout_ms = request_timeout->count();
   args.drain_timeout_ms = drain_timeout->count();
+  args.dev = o.dev ? 1 : 0;
+  args.policy_path = o.policy.c_str();
+  args.rp_id = o.rp_id.c_str();
+  const std::string origin = o.origin.empty() ? "https://" + o.rp_id : o.origin;
+  args.origin = origin.c_str();
+  args.session_ttl_ms = session_ttl->count();
   args.context = &ctx;
   args.ready = [](void* context, const char* ready_json) {
     auto& c = *static_cast<Context*>(context);
@@ -195,6 +211,10 @@ void register_serve(CLI::App& app, Dispatch& dispatch) {
       ->check(CLI::Range(1u, 1000000u));
   cmd->add_option("--request-timeout", o->request_timeout, "A request must arrive whole within this (default 30s)");
   cmd->add_option("--drain-timeout", o->drain_timeout, "On stop, how long requests in progress may take (default 10s)");
+  cmd->add_option("--policy", o->policy, "Enrollment policy (TOML) that registrations must satisfy (default: built in)");
+  cmd->add_option("--rp-id", o->rp_id, "WebAuthn relying party id that keys are registered for (default localhost)");
+  cmd->add_option("--origin", o->origin, "Origin that clientDataJSON must carry (default https://<rp-id>)");
+  cmd->add_option("--session-ttl", o->session_ttl, "How long a login session lasts (default 1h)");
   bind_action(cmd, dispatch, o, run_serve);
 }
 

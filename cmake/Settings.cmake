@@ -6,6 +6,9 @@ target_compile_definitions(acctsec_settings INTERFACE
   OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
 # One section per function and object, so that the acctsec link can drop what it does not use.
 target_compile_options(acctsec_settings INTERFACE -ffunction-sections -fdata-sections)
+# The libraries the server module shares are built position-independent; nothing of ours is
+# interposed at run time, so calls between our own functions may still be inlined.
+target_compile_options(acctsec_settings INTERFACE -fno-semantic-interposition)
 
 if(ACCTSEC_SANITIZE)
   target_compile_options(acctsec_settings INTERFACE

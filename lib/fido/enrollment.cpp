@@ -25,7 +25,7 @@ Result<webauthn::EnrollmentRecord> key_enroll(Device& device, const EnrollReques
   webauthn::EnrollmentRecord record;
   record.rp_id = request.rp_id;
   record.origin = request.origin.empty() ? default_origin(request.rp_id) : request.origin;
-  record.challenge = random_bytes(k_challenge_size);
+  record.challenge = request.challenge.empty() ? random_bytes(k_challenge_size) : request.challenge;
   record.user.id = request.user_id.empty() ? random_bytes(16) : request.user_id;
   record.user.name = request.user_name;
   record.user.display_name = request.user_display_name.empty() ? request.user_name : request.user_display_name;
@@ -77,6 +77,28 @@ Result<webauthn::EnrollmentRecord> key_enroll(Device& device, const EnrollReques
   return record;
 }
 
+Result<webauthn::AuthenticationResponse> key_sign(Device& device, const SignRequest& request) {
+  const std::string origin = request.origin.empty() ? default_origin(request.rp_id) : request.origin;
+  const std::string client_data = webauthn::client_data_json(webauthn::CeremonyType::get, request.challenge, origin);
+  GetAssertionRequest ga;
+  ga.rp_id = request.rp_id;
+  ga.client_data_hash = webauthn::sha256(as_bytes(client_data));
+  ga.allow = request.allow;
+  ga.user_verification = request.user_verification;
+  ga.pin = request.pin;
+  auto assertions = get_assertion(device, ga);
+  if (!assertions) return fail(assertions.error());
+  if (assertions->empty()) return fail(ErrorCategory::device, "the key returned no assertion");
+  const AssertionResult& a = assertions->front();
+  webauthn::AuthenticationResponse response;
+  response.credential_id = a.credential_id;
+  response.client_data_json = client_data;
+  response.authenticator_data = a.auth_data;
+  response.signature = a.signature;
+  if (!a.user_id.empty()) response.user_handle = a.user_id;
+  return response;
+}
+
 Result<KeyTestReport> key_test(Device& device, const webauthn::EnrollmentRecord& record, const KeyTestRequest& request) {
   auto credential = webauthn::enrollment_record_credential(record);
   if (!credential) return fail(ErrorCategory::usage, "the enrollment record's credential cannot be read: " + credential.error().message);
@@ -90,23 +112,15 @@ Result<KeyTestReport> key_test(Device& device, const webauthn::EnrollmentRecord&
   report.expectation.stored_sign_count = credential->sign_count;
   report.expectation.require_user_verification = request.require_user_verification;
 
-  const std::string client_data = webauthn::client_data_json(webauthn::CeremonyType::get, report.expectation.challenge, record.origin);
-  GetAssertionRequest ga;
-  ga.rp_id = record.rp_id;
-  ga.client_data_hash = webauthn::sha256(as_bytes(client_data));
-  ga.allow = {credential->credential_id};
-  ga.user_verification = request.require_user_verification ? UserVerification::required : UserVerification::discouraged;
-  ga.pin = request.pin;
-  auto assertions = get_assertion(device, ga);
-  if (!assertions) return fail(assertions.error());
-  if (assertions->empty()) return fail(ErrorCategory::device, "the key returned no assertion");
-
-  const AssertionResult& a = assertions->front();
-  report.response.credential_id = a.credential_id;
-  report.response.client_data_json = client_data;
-  report.response.authenticator_data = a.auth_data;
-  report.response.signature = a.signature;
-  if (!a.user_id.empty()) report.response.user_handle = a.user_id;
+  SignRequest sign{.rp_id = record.rp_id,
+                   .origin = record.origin,
+                   .challenge = report.expectation.challenge,
+                   .allow = {credential->credential_id},
+                   .user_verification = request.require_user_verification ? UserVerification::required : UserVerification::discouraged,
+                   .pin = request.pin};
+  auto response = key_sign(device, sign);
+  if (!response) return fail(response.error());
+  report.response = std::move(*response);
   report.verdict = webauthn::assertion_verify(report.response, report.expectation);
   return report;
 }

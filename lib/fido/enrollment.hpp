@@ -33,11 +33,26 @@ struct EnrollRequest {
   AttestationConveyance attestation = AttestationConveyance::direct;
   std::vector<Bytes> exclude;
   const Secret* pin = nullptr;
+  Bytes challenge;                 // a server's challenge; empty: 32 fresh random bytes
 };
 
-// Runs a registration ceremony with a fresh random challenge and returns its record.
+// Runs a registration ceremony over `request.challenge` (or a fresh random one) and returns its record.
 // Errors: those of make_credential, and usage (bad rp id or user).
 Result<webauthn::EnrollmentRecord> key_enroll(Device& device, const EnrollRequest& request);
+
+// An assertion over a given challenge, as a login or a signed request needs one.
+struct SignRequest {
+  std::string rp_id;
+  std::string origin;              // empty: https://<rp_id>
+  Bytes challenge;
+  std::vector<Bytes> allow;        // the credentials that may answer; empty: discoverable ones
+  UserVerification user_verification = UserVerification::discouraged;
+  const Secret* pin = nullptr;
+};
+
+// Gets one assertion and returns it in the shape AuthenticationResponseJSON carries.
+// Errors: those of get_assertion, and device (the key answered nothing).
+Result<webauthn::AuthenticationResponse> key_sign(Device& device, const SignRequest& request);
 
 struct KeyTestRequest {
   bool require_user_verification = false;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "server/problem.hpp"
 
 namespace acctsec::server {
@@ -90,6 +92,23 @@ void Router::dispatch(HttpRequest&& request, Respond respond) const {
   auto response = problem_response(405, "Method Not Allowed", fmt::format("{} takes {}, not {}.", request.path, allowed, request.method));
   response.headers.emplace_back("Allow", allowed);
   respond(std::move(response));
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    std::string key(pair.substr(0, eq));
+    std::replace(key.begin(), key.end(), '+', ' ');
+    auto decoded_key = percent_decode(key);
+    if (!decoded_key || *decoded_key != name) continue;
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return percent_decode(value);
+  }
+  return std::nullopt;
 }
 
 }  // namespace acctsec::server

@@ -32,4 +32,8 @@ class Router {
 // Percent-decodes a path segment or query value ('+' stays '+'); nullopt when malformed.
 std::optional<std::string> percent_decode(std::string_view text);
 
+// The first value of `name` in a query string ("a=1&b=two"), percent-decoded, with '+' read as a
+// space as forms send it; nullopt when absent or malformed. A name without '=' has the value "".
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
 }  // namespace acctsec::server

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -12,9 +13,13 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "core/file.hpp"
+#include "webauthn/enrollment_policy.hpp"
 #include "server/audit_writer.hpp"
 #include "server/dev_pki.hpp"
+#include "server/dev_seed.hpp"
 #include "server/http_server.hpp"
+#include "server/identity_routes.hpp"
 #include "server/router.hpp"
 #include "server/service_routes.hpp"
 #include "server/sqlite_store.hpp"
@@ -79,8 +84,33 @@ int serve(AcctsecServeArgs* args) {
   auto log = access_log_for(args);
   if (!log) return failed(args, log.error());
 
+  IdentityOptions identity;
+  identity.rp = RelyingParty{.id = args->rp_id, .name = "acctsec", .origin = args->origin};
+  identity.session_ttl = std::chrono::milliseconds(args->session_ttl_ms);
+  if (args->policy_path && *args->policy_path) {
+    auto policy = webauthn::enrollment_policy_load(args->policy_path);
+    if (!policy) return failed(args, Error(ErrorCategory::usage, "--policy: " + policy.error().message));
+    identity.policy = std::move(*policy);
+  } else {
+    identity.policy.source = "the built-in policy";
+    identity.policy.allow_virtual_keys = args->dev != 0;  // --dev is for trying things with virtual keys
+  }
+  if (args->dev) {
+    if (auto seeded = dev_seed_ensure_staff(**store, **writer); !seeded) return failed(args, seeded.error());
+  }
+  // While no principal exists, a one-time code (in a 0600 file, never in a log) makes the first admin.
+  const std::string code_file = (std::filesystem::path(data_dir) / "bootstrap-code").string();
+  auto code = bootstrap_code_issue(**store, std::chrono::hours(24));
+  if (!code) return failed(args, code.error());
+  if (*code) {
+    if (auto written = file_write_atomic(code_file, **code + "\n", 0600); !written) return failed(args, written.error());
+  } else {
+    std::filesystem::remove(code_file);
+  }
+
   Router router;
   add_service_routes(router, **store, args->version);
+  add_identity_routes(router, **store, **writer, std::move(identity));
   auto http = HttpServer::start(
       options, [&router](HttpRequest&& request, Respond respond) { router.dispatch(std::move(request), std::move(respond)); }, *log);
   if (!http) return failed(args, http.error());
@@ -94,6 +124,9 @@ int serve(AcctsecServeArgs* args) {
     ready["ca"] = pki->ca_cert;
     ready["caFingerprint"] = pki->ca_fingerprint;
   }
+  ready["rpId"] = args->rp_id;
+  ready["origin"] = args->origin;
+  if (*code) ready["bootstrapCodeFile"] = code_file;
   args->ready(args->context, ready.dump().c_str());
   args->info(args->context, ("data in " + data_dir + ", store sqlite:" + args->db_path).c_str());
   if (pki) {
@@ -101,6 +134,9 @@ int serve(AcctsecServeArgs* args) {
                              pki->ca_fingerprint + "); clients trust it with --ca-file " + pki->ca_cert;
     args->info(args->context, said.c_str());
   }
+  if (*code)
+    args->info(args->context, ("no admin yet: the one-time bootstrap code for the first one is in " + code_file +
+                               " (POST /v1/bootstrap; it expires in 24h)").c_str());
   args->info(args->context, "stop with Ctrl-C or SIGTERM: requests in progress finish first");
 
   while (!args->should_stop(args->context)) std::this_thread::sleep_for(std::chrono::milliseconds(50));

@@ -8,7 +8,7 @@
 
 extern "C" {
 
-inline constexpr int k_acctsec_serve_abi = 1;
+inline constexpr int k_acctsec_serve_abi = 2;
 inline constexpr const char* k_acctsec_serve_symbol = "acctsec_serve_run";
 
 struct AcctsecServeArgs {
@@ -25,6 +25,11 @@ struct AcctsecServeArgs {
   unsigned max_connections;
   long long request_timeout_ms;
   long long drain_timeout_ms;
+  int dev;                  // --dev: virtual keys are allowed unless a policy says otherwise; staff are seeded
+  const char* policy_path;  // empty: the built-in enrollment policy
+  const char* rp_id;        // the WebAuthn relying party
+  const char* origin;       // what clientDataJSON must carry
+  long long session_ttl_ms;
 
   void* context;
   // Once listening: the members of the acctsec.serve.ready/1 document, as a JSON object.

@@ -465,6 +465,15 @@ class SqliteStore final : public Store {
     return q.changes() == 1;
   }
 
+  Result<bool> bootstrap_used() override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT count(*) FROM bootstrap WHERE used IS NOT NULL");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "reading the bootstrap state");
+    return q.column_integer(0) > 0;
+  }
+
   Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) override {
     const std::lock_guard lock(m_mutex);
     auto stmt = cached("SELECT code_hash FROM bootstrap WHERE id = 1 AND used IS NULL AND expires > ?");

@@ -168,11 +168,13 @@ class IdentityStore {
   // Notes a token's use; not audited (every request would be). Errors: internal.
   virtual Result<void> token_touch(std::string_view id, StoreTime when) = 0;
 
-  // Sets the one-time bootstrap code (its hash) unless the store has one already; returns whether
-  // it set it. Errors: internal.
+  // Sets the one-time bootstrap code (its hash), replacing an unused one; returns false, changing
+  // nothing, once a code has been used. Errors: internal.
   virtual Result<bool> bootstrap_set(ByteView code_hash, StoreTime expires) = 0;
   // Whether `code_hash` is the stored, unused and unexpired code. Errors: internal.
   virtual Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) = 0;
+  // Whether the bootstrap code has been used (the first admin exists). Errors: internal.
+  virtual Result<bool> bootstrap_used() = 0;
 };
 
 class Store : public AuditStore, public IdentityStore {};
