@@ -18,7 +18,7 @@ function __acctsec_takes_value
             --response --batch --challenge --jobs --trust-anchor --policy --public-key \
             --credential --counter \
             --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections \
-            --request-timeout --drain-timeout
+            --request-timeout --drain-timeout --session-ttl
             return 0
     end
     return 1
@@ -244,3 +244,7 @@ complete -c acctsec -n '__acctsec_at serve' -l threads -x -d 'Server threads'
 complete -c acctsec -n '__acctsec_at serve' -l max-connections -x -d 'Connections served at once'
 complete -c acctsec -n '__acctsec_at serve' -l request-timeout -x -d 'A request must arrive whole within this (30s)'
 complete -c acctsec -n '__acctsec_at serve' -l drain-timeout -x -d 'On stop, how long requests in progress may take (10s)'
+complete -c acctsec -n '__acctsec_at serve' -l policy -r -F -d 'Enrollment policy (TOML) that registrations must satisfy'
+complete -c acctsec -n '__acctsec_at serve' -l rp-id -x -d 'WebAuthn relying party id (localhost)'
+complete -c acctsec -n '__acctsec_at serve' -l origin -x -d 'Origin that clientDataJSON must carry (https://<rp-id>)'
+complete -c acctsec -n '__acctsec_at serve' -l session-ttl -x -d 'How long a login session lasts (1h)'
