@@ -11,6 +11,7 @@
 #include "core/duration.hpp"
 #include "server/authorize.hpp"
 #include "server/bearer_auth.hpp"
+#include "server/idempotency.hpp"
 #include "server/problem.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/request_body.hpp"
@@ -472,6 +473,8 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
       else ttl = *parsed;
     }
     if (!body.finish()) return respond(body.problem());
+    auto idempotent = idempotency_begin(m_store, request, *caller, respond);
+    if (!idempotent) return;
     const NewToken token = bearer_token_new("api");
     const StoreTime now = store_now();
     const TokenRecord record{.id = token.id,
@@ -484,7 +487,13 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                              .expires = now + ttl.count(),
                              .revoked = std::nullopt,
                              .last_used = std::nullopt};
-    AuditedWrite write{.change = [record](StoreTransaction& tx, AuditEvent&) { return tx.token_insert(record); },
+    // A retry gets the token without its secret, which is shown once only.
+    nlohmann::json replay = token_json(record);
+    replay["secretShown"] = false;
+    AuditedWrite write{.change = [record, idempotent = *idempotent, replay = replay.dump()](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+                         if (auto inserted = tx.token_insert(record); !inserted) return inserted;
+                         return idempotent.record(tx, 201, replay);
+                       },
                        .event = event_now(caller->principal, "token.created", "token:" + record.id,
                                           {{"name", record.name}, {"scopes", record.scopes}, {"expiresAt", store_time_text(record.expires)}})};
     commit_then(m_writer, std::move(write), respond, [record, secret = token.secret]() {
@@ -535,9 +544,14 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     auto display_name = body.string("displayName", true, 1, 254);
     auto roles = body.string_set("roles", true, 1, k_roles);
     if (!body.finish()) return respond(body.problem());
+    auto idempotent = idempotency_begin(m_store, request, *caller, respond);
+    if (!idempotent) return;
     const PrincipalRecord principal{.name = *name, .display_name = *display_name, .roles = *roles, .user_handle = random_bytes(16),
                                     .created = store_now()};
-    AuditedWrite write{.change = [principal](StoreTransaction& tx, AuditEvent&) { return tx.principal_insert(principal); },
+    AuditedWrite write{.change = [principal, idempotent = *idempotent](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+                         if (auto inserted = tx.principal_insert(principal); !inserted) return inserted;
+                         return idempotent.record(tx, 201, principal_json(principal, 0).dump());
+                       },
                        .event = event_now(caller->principal, "principal.created", "principal:" + principal.name, {{"roles", principal.roles}})};
     commit_then(m_writer, std::move(write), respond, [principal]() { return json_response(201, principal_json(principal, 0)); });
   }

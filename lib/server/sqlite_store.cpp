@@ -18,7 +18,7 @@ namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 2> k_migrations{
+constexpr std::array<std::string_view, 3> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -89,6 +89,18 @@ CREATE TABLE bootstrap (
   code_hash BLOB NOT NULL,
   expires   INTEGER NOT NULL,
   used      INTEGER
+) STRICT;
+)sql",
+    // 3: the first reply to each Idempotency-Key, per caller.
+    R"sql(
+CREATE TABLE idempotency (
+  principal   TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  status      INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  created     INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
 ) STRICT;
 )sql",
 };
@@ -465,6 +477,20 @@ class SqliteStore final : public Store {
     return q.changes() == 1;
   }
 
+  Result<std::optional<IdempotentReply>> idempotency_get(std::string_view principal, std::string_view key) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT fingerprint, status, body FROM idempotency WHERE principal = ? AND key = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(principal).text(key);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return std::optional<IdempotentReply>{};
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading an idempotency key");
+    return std::optional<IdempotentReply>(IdempotentReply{.fingerprint = q.column_blob(0),
+                                                          .status = static_cast<unsigned>(q.column_integer(1)),
+                                                          .body = q.column_string(2)});
+  }
+
   Result<bool> bootstrap_used() override {
     const std::lock_guard lock(m_mutex);
     auto stmt = cached("SELECT count(*) FROM bootstrap WHERE used IS NOT NULL");
@@ -618,6 +644,13 @@ class SqliteStore final : public Store {
     Result<void> token_revoke(std::string_view id, StoreTime when) override {
       return run_one("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL", "revoking a token",
                      [&](Query& q) { q.integer(when).text(id); });
+    }
+    Result<void> idempotency_insert(std::string_view principal, std::string_view key, const IdempotentReply& reply,
+                                    StoreTime when) override {
+      return run("INSERT INTO idempotency (principal, key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?, ?)",
+                 "recording an idempotency key", [&](Query& q) {
+                   q.text(principal).text(key).blob(reply.fingerprint).integer(reply.status).text(reply.body).integer(when);
+                 });
     }
     Result<void> bootstrap_take(ByteView code_hash, StoreTime when) override {
       auto taken = run_one("UPDATE bootstrap SET used = ? WHERE id = 1 AND used IS NULL AND code_hash = ?",

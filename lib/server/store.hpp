@@ -82,6 +82,13 @@ struct TokenRecord {
   std::optional<StoreTime> last_used;
 };
 
+// The first reply to a request made with an Idempotency-Key.
+struct IdempotentReply {
+  Bytes fingerprint;  // SHA-256 of the request's method, path and body
+  unsigned status = 0;
+  std::string body;
+};
+
 // Writes inside the audit writer's transaction (Store::audit_commit). Errors: not_found (the row
 // to change or take is not there), rejected (a uniqueness rule: the name or id exists), internal.
 class StoreTransaction {
@@ -96,6 +103,9 @@ class StoreTransaction {
   virtual Result<void> ceremony_take(std::string_view id) = 0;
   virtual Result<void> token_insert(const TokenRecord& token) = 0;
   virtual Result<void> token_revoke(std::string_view id, StoreTime when) = 0;
+  // Records the reply to (principal, key); rejected when that key has a reply already.
+  virtual Result<void> idempotency_insert(std::string_view principal, std::string_view key, const IdempotentReply& reply,
+                                          StoreTime when) = 0;
   // Marks the one-time bootstrap code used; rejected when it was used already.
   virtual Result<void> bootstrap_take(ByteView code_hash, StoreTime when) = 0;
 };
@@ -173,6 +183,9 @@ class IdentityStore {
   virtual Result<bool> bootstrap_set(ByteView code_hash, StoreTime expires) = 0;
   // Whether `code_hash` is the stored, unused and unexpired code. Errors: internal.
   virtual Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) = 0;
+  // The reply recorded for (principal, key), if any. Errors: internal.
+  virtual Result<std::optional<IdempotentReply>> idempotency_get(std::string_view principal, std::string_view key) = 0;
+
   // Whether the bootstrap code has been used (the first admin exists). Errors: internal.
   virtual Result<bool> bootstrap_used() = 0;
 };

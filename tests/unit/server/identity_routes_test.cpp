@@ -63,8 +63,10 @@ struct Harness {
     return options;
   }
 
-  Reply call(std::string method, std::string target, std::string body = "", std::string token = "", std::string remote = "127.0.0.1") {
+  Reply call(std::string method, std::string target, std::string body = "", std::string token = "", std::string remote = "127.0.0.1",
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpRequest request;
+    request.headers = std::move(headers);
     request.method = std::move(method);
     request.target = target;
     const auto q = target.find('?');
@@ -83,7 +85,10 @@ struct Harness {
     reply.body = json::parse(reply.raw.body.empty() ? "null" : reply.raw.body, nullptr, false);
     return reply;
   }
-  Reply post(const std::string& target, const json& body, const std::string& token = "") { return call("POST", target, body.dump(), token); }
+  // Each POST carries a fresh Idempotency-Key, as a client's first try does.
+  Reply post(const std::string& target, const json& body, const std::string& token = "") {
+    return call("POST", target, body.dump(), token, "127.0.0.1", {{"idempotency-key", base64url_encode(random_bytes(16))}});
+  }
   Reply get(const std::string& target, const std::string& token = "") { return call("GET", target, "", token); }
 
   std::vector<AuditEntry> audit() {
@@ -461,5 +466,41 @@ TEST_SUITE("server::identity") {
     CHECK(actions == std::vector<std::string>{"principal.bootstrapped", "credential.registered", "auth.login", "token.created", "auth.logout"});
     // No secret reaches the log.
     for (const auto& entry : h.audit()) CHECK(entry.event.detail.dump().find("acss_") == std::string::npos);
+  }
+
+  TEST_CASE("a retry with the same Idempotency-Key gets the first reply and creates nothing more") {
+    Harness h;
+    Key key = make_key(h, "root");
+    const std::string admin = admin_session(h, key);
+    const std::string body = json{{"name", "dana@example.com"}, {"displayName", "Dana"}, {"roles", {"helpdesk"}}}.dump();
+    const std::vector<std::pair<std::string, std::string>> idem = {{"idempotency-key", "3f1c2a9e-7b4d-4e21-9a0b-5c6d7e8f9a01"}};
+    auto first = h.call("POST", "/v1/principals", body, admin, "127.0.0.1", idem);
+    REQUIRE(first.status == 201);
+    const std::size_t entries = h.audit().size();
+    auto again = h.call("POST", "/v1/principals", body, admin, "127.0.0.1", idem);
+    CHECK(again.status == 201);
+    CHECK(again.raw.body == first.raw.body);
+    bool replayed = false;
+    for (const auto& [name, value] : again.raw.headers) replayed = replayed || (name == "Idempotent-Replayed" && value == "true");
+    CHECK(replayed);
+    CHECK(h.audit().size() == entries);  // nothing new happened
+    const std::string other = json{{"name", "eve@example.com"}, {"displayName", "Eve"}, {"roles", {"helpdesk"}}}.dump();
+    CHECK(h.call("POST", "/v1/principals", other, admin, "127.0.0.1", idem).status == 422);
+    CHECK_FALSE(h.store->principal_get("eve@example.com").has_value());
+    CHECK(h.call("POST", "/v1/principals", other, admin).status == 400);  // no key at all
+    CHECK(h.call("POST", "/v1/principals", other, admin, "127.0.0.1", {{"idempotency-key", "short"}}).status == 400);
+
+    // A token's secret is shown once: a retry returns the token without it.
+    const std::string token_body = json{{"name", "ci"}, {"scopes", {"enrollment:read"}}}.dump();
+    const std::vector<std::pair<std::string, std::string>> token_key = {{"idempotency-key", "9d8c7b6a-5f4e-4d3c-2b1a-0f9e8d7c6b5a"}};
+    auto created = h.call("POST", "/v1/tokens", token_body, admin, "127.0.0.1", token_key);
+    REQUIRE(created.status == 201);
+    CHECK(created.body.contains("secret"));
+    auto retried = h.call("POST", "/v1/tokens", token_body, admin, "127.0.0.1", token_key);
+    CHECK(retried.status == 201);
+    CHECK(retried.body["id"] == created.body["id"]);
+    CHECK_FALSE(retried.body.contains("secret"));
+    CHECK(retried.body["secretShown"] == false);
+    CHECK(h.get("/v1/tokens", admin).body["items"].size() == 1);
   }
 }
