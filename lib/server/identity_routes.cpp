@@ -109,6 +109,20 @@ std::optional<Page> read_page(const HttpRequest& request, std::optional<HttpResp
   return page;
 }
 
+// The body's required "response" (a WebAuthn response JSON) decoded by `parse`; a decoding error
+// is a problem noted against /response.
+template <typename Parse>
+auto read_response(RequestBody& body, Parse parse) -> std::optional<typename decltype(parse(nlohmann::json()))::value_type> {
+  const auto* json = body.object("response", true);
+  if (!json) return std::nullopt;
+  auto parsed = parse(*json);
+  if (!parsed) {
+    body.note("response", parsed.error().message);
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
 std::string cursor_for(std::string_view last_key) { return base64url_encode(as_bytes(last_key)); }
 
 class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
@@ -239,13 +253,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     RequestBody body(request.body);
     auto ceremony_id = body.string("ceremonyId", true, 1, 128);
     auto nickname = body.string("nickname", false, 0, 64);
-    const auto* response_json = body.object("response", true);
-    std::optional<webauthn::RegistrationResponse> response;
-    if (response_json) {
-      auto parsed = webauthn::registration_response_from_json(*response_json);
-      if (parsed) response = std::move(*parsed);
-      else body.note("response", parsed.error().message);
-    }
+    auto response = read_response(body, [](const nlohmann::json& json) { return webauthn::registration_response_from_json(json); });
     if (!body.finish()) return respond(body.problem());
 
     auto ceremony = m_store.ceremony_get(*ceremony_id, store_now());
@@ -348,13 +356,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
   void login_verify(HttpRequest&& request, const std::optional<Caller>&, Respond respond) {
     RequestBody body(request.body);
     auto ceremony_id = body.string("ceremonyId", true, 1, 128);
-    const auto* response_json = body.object("response", true);
-    std::optional<webauthn::AuthenticationResponse> response;
-    if (response_json) {
-      auto parsed = webauthn::authentication_response_from_json(*response_json);
-      if (parsed) response = std::move(*parsed);
-      else body.note("response", parsed.error().message);
-    }
+    auto response = read_response(body, [](const nlohmann::json& json) { return webauthn::authentication_response_from_json(json); });
     if (!body.finish()) return respond(body.problem());
 
     auto ceremony = m_store.ceremony_get(*ceremony_id, store_now());
