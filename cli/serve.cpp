@@ -33,6 +33,7 @@ struct ServeOptions {
   std::string rp_id = "localhost";
   std::string origin;  // empty: https://<rp_id>
   std::string session_ttl = "1h";
+  std::optional<std::size_t> seed_accounts;  // --dev default: 1000
 };
 
 // "127.0.0.1:8443", "[::1]:8443", "localhost:0". Errors: usage.
@@ -135,6 +136,7 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
   if (!drain_timeout) return fail(drain_timeout.error());
   auto session_ttl = duration_option(o.session_ttl, "--session-ttl");
   if (!session_ttl) return fail(session_ttl.error());
+  if (o.seed_accounts && !o.dev) return fail(ErrorCategory::usage, "--seed-accounts goes with --dev");
   if (o.rp_id.empty() || o.rp_id.find_first_of("/:") != std::string::npos)
     return fail(ErrorCategory::usage, "--rp-id takes a host name such as example.com, not '" + o.rp_id + "'");
   if (!o.origin.empty() && !o.origin.starts_with("https://") && !o.origin.starts_with("http://localhost"))
@@ -169,6 +171,7 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
   const std::string origin = o.origin.empty() ? "https://" + o.rp_id : o.origin;
   args.origin = origin.c_str();
   args.session_ttl_ms = session_ttl->count();
+  args.seed_accounts = o.seed_accounts.value_or(o.dev ? 1000 : 0);
   args.context = &ctx;
   args.ready = [](void* context, const char* ready_json) {
     auto& c = *static_cast<Context*>(context);
@@ -215,6 +218,8 @@ void register_serve(CLI::App& app, Dispatch& dispatch) {
   cmd->add_option("--rp-id", o->rp_id, "WebAuthn relying party id that keys are registered for (default localhost)");
   cmd->add_option("--origin", o->origin, "Origin that clientDataJSON must carry (default https://<rp-id>)");
   cmd->add_option("--session-ttl", o->session_ttl, "How long a login session lasts (default 1h)");
+  cmd->add_option("--seed-accounts", o->seed_accounts, "With --dev: customer accounts to make in an empty store (default 1000)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{10'000'000}));
   bind_action(cmd, dispatch, o, run_serve);
 }
 

@@ -61,7 +61,7 @@ _acctsec_spec() {
     'mds show') ;;
     'serve')
       opts='--dev --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections
-        --request-timeout --drain-timeout --policy --rp-id --origin --session-ttl' ;;
+        --request-timeout --drain-timeout --policy --rp-id --origin --session-ttl --seed-accounts' ;;
     *) return 1 ;;
   esac
 }
@@ -77,7 +77,7 @@ _acctsec_takes_value() {
     --response | --batch | --challenge | --jobs | --trust-anchor | --policy | --public-key | \
     --credential | --counter | \
     --listen | --data-dir | --db | --tls-cert | --tls-key | --access-log | --threads | --max-connections | \
-    --request-timeout | --drain-timeout | --session-ttl)
+    --request-timeout | --drain-timeout | --session-ttl | --seed-accounts)
       return 0 ;;
   esac
   return 1

@@ -18,7 +18,7 @@ function __acctsec_takes_value
             --response --batch --challenge --jobs --trust-anchor --policy --public-key \
             --credential --counter \
             --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections \
-            --request-timeout --drain-timeout --session-ttl
+            --request-timeout --drain-timeout --session-ttl --seed-accounts
             return 0
     end
     return 1
@@ -248,3 +248,4 @@ complete -c acctsec -n '__acctsec_at serve' -l policy -r -F -d 'Enrollment polic
 complete -c acctsec -n '__acctsec_at serve' -l rp-id -x -d 'WebAuthn relying party id (localhost)'
 complete -c acctsec -n '__acctsec_at serve' -l origin -x -d 'Origin that clientDataJSON must carry (https://<rp-id>)'
 complete -c acctsec -n '__acctsec_at serve' -l session-ttl -x -d 'How long a login session lasts (1h)'
+complete -c acctsec -n '__acctsec_at serve' -l seed-accounts -x -d 'With --dev: customer accounts to make in an empty store (1000)'

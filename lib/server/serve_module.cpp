@@ -97,6 +97,9 @@ int serve(AcctsecServeArgs* args) {
   }
   if (args->dev) {
     if (auto seeded = dev_seed_ensure_staff(**store, **writer); !seeded) return failed(args, seeded.error());
+    auto accounts = dev_seed_accounts(**store, **writer, static_cast<std::size_t>(args->seed_accounts));
+    if (!accounts) return failed(args, accounts.error());
+    if (*accounts > 0) args->info(args->context, ("seeded " + std::to_string(*accounts) + " customer accounts").c_str());
   }
   // While no principal exists, a one-time code (in a 0600 file, never in a log) makes the first admin.
   const std::string code_file = (std::filesystem::path(data_dir) / "bootstrap-code").string();

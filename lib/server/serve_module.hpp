@@ -30,6 +30,7 @@ struct AcctsecServeArgs {
   const char* rp_id;        // the WebAuthn relying party
   const char* origin;       // what clientDataJSON must carry
   long long session_ttl_ms;
+  unsigned long long seed_accounts;  // --dev: customer accounts to make in an empty store
 
   void* context;
   // Once listening: the members of the acctsec.serve.ready/1 document, as a JSON object.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -18,7 +19,7 @@ namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 3> k_migrations{
+constexpr std::array<std::string_view, 4> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -101,6 +102,26 @@ CREATE TABLE idempotency (
   body        TEXT NOT NULL,
   created     INTEGER NOT NULL,
   PRIMARY KEY (principal, key)
+) STRICT;
+)sql",
+    // 4: accounts. `record` is the whole account as JSON; the posture columns beside it are what
+    // the list filters read, kept in step with it on every write.
+    R"sql(
+CREATE TABLE accounts (
+  id                 TEXT PRIMARY KEY,
+  kind               TEXT NOT NULL CHECK (kind IN ('customer', 'staff')),
+  record             TEXT NOT NULL,
+  two_factor         INTEGER NOT NULL,
+  phishing_resistant INTEGER NOT NULL,
+  reset_protection   INTEGER NOT NULL,
+  sms_only           INTEGER NOT NULL,
+  security_keys      INTEGER NOT NULL,
+  created            INTEGER NOT NULL
+) STRICT;
+CREATE TABLE account_groups (
+  name    TEXT NOT NULL,
+  account TEXT NOT NULL REFERENCES accounts (id),
+  PRIMARY KEY (name, account)
 ) STRICT;
 )sql",
 };
@@ -257,6 +278,12 @@ TokenRecord read_token(const Query& q) {
 }
 
 nlohmann::json json_list(const std::vector<std::string>& items) { return nlohmann::json(items); }
+
+Result<AccountRecord> account_from_row(const Query& q) {
+  auto account = account_record_from_json(q.column_json(0));
+  if (!account) return fail(ErrorCategory::internal, "store: " + account.error().message);
+  return account;
+}
 
 class SqliteStore final : public Store {
  public:
@@ -491,6 +518,67 @@ class SqliteStore final : public Store {
                                                           .body = q.column_string(2)});
   }
 
+  Result<AccountRecord> account_get(std::string_view id) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT record FROM accounts WHERE id = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(id);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, fmt::format("no account {}", id));
+    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading an account");
+    return account_from_row(q);
+  }
+
+  Result<std::vector<AccountRecord>> account_page(std::string_view after, std::span<const std::string> filters, std::string_view group,
+                                                  std::size_t limit) override {
+    // Each filter is a fixed condition on an indexed posture column; the SQL text depends only on
+    // which filters are asked for, so each combination is prepared once.
+    static const std::map<std::string, std::string, std::less<>> conditions = {
+        {"no-2fa", "two_factor = 0"},
+        {"no-phishing-resistant", "phishing_resistant = 0"},
+        {"reset-protection-off", "reset_protection = 0"},
+        {"sms-only", "sms_only = 1"},
+        {"single-security-key", "security_keys = 1"}};
+    std::string sql = "SELECT record FROM accounts WHERE id > ?";
+    std::vector<std::string> sorted(filters.begin(), filters.end());
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    for (const auto& filter : sorted) {
+      const auto found = conditions.find(filter);
+      if (found == conditions.end()) return fail(ErrorCategory::usage, fmt::format("no account filter named {}", filter));
+      sql += " AND " + found->second;
+    }
+    if (!group.empty()) sql += " AND id IN (SELECT account FROM account_groups WHERE name = ?)";
+    sql += " ORDER BY id LIMIT ?";
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached(sql);
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(after);
+    if (!group.empty()) q.text(group);
+    q.integer(static_cast<std::int64_t>(limit));
+    std::vector<AccountRecord> out;
+    int rc = SQLITE_ROW;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto account = account_from_row(q);
+      if (!account) return fail(account.error());
+      out.push_back(std::move(*account));
+    }
+    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing accounts");
+    return out;
+  }
+
+  Result<std::size_t> account_count(std::string_view kind) override {
+    const std::lock_guard lock(m_mutex);
+    auto stmt = cached("SELECT count(*) FROM accounts WHERE ? = '' OR kind = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_db.get(), *stmt);
+    q.text(kind).text(kind);
+    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "counting accounts");
+    return static_cast<std::size_t>(q.column_integer(0));
+  }
+
   Result<bool> bootstrap_used() override {
     const std::lock_guard lock(m_mutex);
     auto stmt = cached("SELECT count(*) FROM bootstrap WHERE used IS NOT NULL");
@@ -651,6 +739,23 @@ class SqliteStore final : public Store {
                  "recording an idempotency key", [&](Query& q) {
                    q.text(principal).text(key).blob(reply.fingerprint).integer(reply.status).text(reply.body).integer(when);
                  });
+    }
+    Result<void> account_insert(const AccountRecord& a) override {
+      const PostureSummary p = posture_summarize(a);
+      auto inserted = run(
+          "INSERT INTO accounts (id, kind, record, two_factor, phishing_resistant, reset_protection, sms_only, security_keys, created) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "adding an account", [&](Query& q) {
+            q.text(a.id).text(a.kind).json(account_record_json(a)).integer(p.two_factor).integer(p.phishing_resistant);
+            q.integer(p.reset_protection).integer(p.sms_only).integer(static_cast<std::int64_t>(p.security_keys)).integer(a.created);
+          });
+      if (!inserted) return inserted;
+      for (const auto& group : a.groups) {
+        auto member = run("INSERT INTO account_groups (name, account) VALUES (?, ?)", "adding an account to a group",
+                          [&](Query& q) { q.text(group).text(a.id); });
+        if (!member) return member;
+      }
+      return {};
     }
     Result<void> bootstrap_take(ByteView code_hash, StoreTime when) override {
       auto taken = run_one("UPDATE bootstrap SET used = ? WHERE id = 1 AND used IS NULL AND code_hash = ?",

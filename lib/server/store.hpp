@@ -15,6 +15,8 @@
 #include "core/audit_chain.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "server/account_posture.hpp"
+#include "server/store_time.hpp"
 
 namespace acctsec::server {
 
@@ -24,8 +26,6 @@ struct AuditHead {
   std::string hash{k_audit_genesis};
 };
 
-// Times in the store are milliseconds since the Unix epoch (UTC).
-using StoreTime = std::int64_t;
 
 // A staff member: engineer, helpdesk, approver, admin or auditor (any number of them).
 struct PrincipalRecord {
@@ -106,6 +106,9 @@ class StoreTransaction {
   // Records the reply to (principal, key); rejected when that key has a reply already.
   virtual Result<void> idempotency_insert(std::string_view principal, std::string_view key, const IdempotentReply& reply,
                                           StoreTime when) = 0;
+  // Adds an account with its posture summary (for the list filters) and group memberships;
+  // rejected when the id exists.
+  virtual Result<void> account_insert(const AccountRecord& account) = 0;
   // Marks the one-time bootstrap code used; rejected when it was used already.
   virtual Result<void> bootstrap_take(ByteView code_hash, StoreTime when) = 0;
 };
@@ -190,6 +193,21 @@ class IdentityStore {
   virtual Result<bool> bootstrap_used() = 0;
 };
 
-class Store : public AuditStore, public IdentityStore {};
+// Customer and staff accounts with their security posture, listed in pages from an index so
+// that no call holds more than a page of them.
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+  // Errors: not_found, internal.
+  virtual Result<AccountRecord> account_get(std::string_view id) = 0;
+  // Accounts after `after` in id order that match every filter (k_posture_filters) and, when
+  // `group` is not empty, belong to it; at most `limit`. Errors: usage (an unknown filter), internal.
+  virtual Result<std::vector<AccountRecord>> account_page(std::string_view after, std::span<const std::string> filters,
+                                                          std::string_view group, std::size_t limit) = 0;
+  // How many accounts of `kind` ("" for all). Errors: internal.
+  virtual Result<std::size_t> account_count(std::string_view kind) = 0;
+};
+
+class Store : public AuditStore, public IdentityStore, public AccountStore {};
 
 }  // namespace acctsec::server

@@ -138,6 +138,16 @@ TEST_SUITE("e2e::serve") {
                            "--listen", "127.0.0.1:0"}, env);
     CHECK(bad.status == 2);
     CHECK(bad.err.find("bad.pem") != std::string::npos);
+    auto seed = run_binary({"serve", "--data-dir", dir.file("a"), "--seed-accounts", "5", "--tls-cert", dir.file("bad.pem"), "--tls-key",
+                            dir.file("bad.pem")}, env);
+    CHECK(seed.status == 2);
+    CHECK(seed.err.find("--seed-accounts goes with --dev") != std::string::npos);
+    CHECK(run_binary({"serve", "--dev", "--data-dir", dir.file("a"), "--rp-id", "https://x"}, env).status == 2);
+    CHECK(run_binary({"serve", "--dev", "--data-dir", dir.file("a"), "--session-ttl", "forever"}, env).status == 2);
+    acctsec::test::write_file(dir.file("policy.toml"), "[enrollment]\nno_such_rule = true\n");
+    auto policy = run_binary({"serve", "--dev", "--data-dir", dir.file("a"), "--listen", "127.0.0.1:0", "--policy", dir.file("policy.toml")}, env);
+    CHECK(policy.status == 2);
+    CHECK(policy.err.find("no_such_rule") != std::string::npos);
 
     DevServer running(dir.file("b"));
     auto busy = run_binary({"serve", "--dev", "--data-dir", dir.file("c"), "--listen", "127.0.0.1:" + std::to_string(running.port)}, env);
