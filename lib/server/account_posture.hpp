@@ -54,9 +54,8 @@ struct PostureSummary {
 
 PostureSummary posture_summarize(const AccountRecord& account);
 
-// The list filters of api/openapi.yaml (PostureFilter) that the summary alone decides.
-inline constexpr std::string_view k_posture_filters[] = {"no-2fa", "no-phishing-resistant", "reset-protection-off", "sms-only",
-                                                         "single-security-key"};
+// The list filters of api/openapi.yaml (PostureFilter) that the summary alone decides: no-2fa,
+// no-phishing-resistant, reset-protection-off, sms-only, single-security-key.
 // Whether the account falls short in the way `filter` names; nullopt for an unknown filter.
 std::optional<bool> posture_matches(const PostureSummary& summary, std::string_view filter);
 

@@ -1,5 +1,6 @@
 #include "server/audit_writer.hpp"
 
+#include <future>
 #include <vector>
 
 namespace acctsec::server {
@@ -37,6 +38,20 @@ void AuditWriter::append(AuditedWrite write, Completion done) {
     }
   }
   done(fail(ErrorCategory::internal, "the audit writer is shutting down; nothing was recorded"));
+}
+
+std::vector<Result<AuditEntry>> AuditWriter::append_and_wait(std::vector<AuditedWrite> writes) {
+  std::vector<std::future<Result<AuditEntry>>> pending;
+  pending.reserve(writes.size());
+  for (auto& write : writes) {
+    auto promise = std::make_shared<std::promise<Result<AuditEntry>>>();
+    pending.push_back(promise->get_future());
+    append(std::move(write), [promise](Result<AuditEntry> done) { promise->set_value(std::move(done)); });
+  }
+  std::vector<Result<AuditEntry>> results;
+  results.reserve(pending.size());
+  for (auto& future : pending) results.push_back(future.get());
+  return results;
 }
 
 std::size_t AuditWriter::commits() const {

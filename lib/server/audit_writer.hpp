@@ -11,6 +11,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/audit_chain.hpp"
 #include "core/error.hpp"
@@ -44,6 +45,10 @@ class AuditWriter {
   // transaction, or neither. A change that fails completes with its own error and takes nothing
   // else of the batch with it.
   void append(AuditedWrite write, Completion done);
+
+  // Queues `writes` together and blocks until each is committed or has failed, for callers
+  // outside a request (start-up seeding). Results are in the order of `writes`.
+  std::vector<Result<AuditEntry>> append_and_wait(std::vector<AuditedWrite> writes);
 
   // Commits so far and how many events they carried, for tests and metrics.
   std::size_t commits() const;

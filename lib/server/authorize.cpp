@@ -14,8 +14,8 @@ StoreTime store_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-HttpResponse unauthorized_response(std::string_view detail) {
-  auto response = problem_response(401, "Unauthorized", detail);
+HttpResponse unauthorized_response(std::string_view detail, nlohmann::json extra) {
+  auto response = problem_response(401, "Unauthorized", detail, "about:blank", std::move(extra));
   response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"acctsec\"");
   return response;
 }

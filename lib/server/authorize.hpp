@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -29,8 +30,8 @@ HttpHandler authorized(IdentityStore& store, RouteAccess access, AuthorizedHandl
 // Whether `caller` passes `access` (the rule authorized() applies).
 bool access_allows(const RouteAccess& access, const std::optional<Caller>& caller);
 
-// 401 with WWW-Authenticate, and 403, as problem documents.
-HttpResponse unauthorized_response(std::string_view detail);
+// 401 with WWW-Authenticate (with `extra` problem members), and 403, as problem documents.
+HttpResponse unauthorized_response(std::string_view detail, nlohmann::json extra = nlohmann::json::object());
 HttpResponse forbidden_response(std::string_view detail);
 
 // Milliseconds since the epoch, now.

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 namespace acctsec::server {
@@ -45,9 +46,15 @@ Result<std::optional<Caller>> bearer_authenticate(IdentityStore& store, const Ht
     return fail(ErrorCategory::auth, "the Authorization header must be \"Bearer <token>\"");
   const std::string_view secret = header->substr(space + 1);
   std::string kind;
-  if (secret.starts_with(k_session_token_prefix)) kind = "session";
-  else if (secret.starts_with(k_api_token_prefix)) kind = "api";
-  if (kind.empty() || secret.size() != k_session_token_prefix.size() + k_secret_text)
+  std::string_view prefix;
+  if (secret.starts_with(k_session_token_prefix)) {
+    kind = "session";
+    prefix = k_session_token_prefix;
+  } else if (secret.starts_with(k_api_token_prefix)) {
+    kind = "api";
+    prefix = k_api_token_prefix;
+  }
+  if (kind.empty() || secret.size() != prefix.size() + k_secret_text)
     return fail(ErrorCategory::auth, "the bearer token is not an acctsec token");
 
   const Bytes hash = secret_hash(secret);

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <future>
 #include <random>
 
 #include "core/bytes.hpp"
@@ -21,27 +20,25 @@ const std::vector<SeedStaff>& dev_seed_staff() {
 }
 
 Result<std::size_t> dev_seed_ensure_staff(Store& store, AuditWriter& writer) {
-  std::vector<std::future<Result<AuditEntry>>> pending;
+  std::vector<AuditedWrite> writes;
   for (const auto& seed : dev_seed_staff()) {
     auto existing = store.principal_get(seed.name);
     if (existing) continue;
     if (existing.error().category != ErrorCategory::not_found) return fail(existing.error());
     const PrincipalRecord principal{.name = seed.name, .display_name = seed.display_name, .roles = {seed.role},
                                     .user_handle = random_bytes(16), .created = store_now()};
-    auto promise = std::make_shared<std::promise<Result<AuditEntry>>>();
-    pending.push_back(promise->get_future());
-    writer.append(AuditedWrite{.change = [principal](StoreTransaction& tx, AuditEvent&) { return tx.principal_insert(principal); },
-                               .event = AuditEvent{.time = store_time_text(principal.created),
-                                                   .actor = "server",
-                                                   .action = "principal.created",
-                                                   .resource = "principal:" + principal.name,
-                                                   .grant = std::nullopt,
-                                                   .detail = {{"roles", principal.roles}, {"seeded", true}}}},
-                  [promise](Result<AuditEntry> done) { promise->set_value(std::move(done)); });
+    writes.push_back(AuditedWrite{.change = [principal](StoreTransaction& tx, AuditEvent&) { return tx.principal_insert(principal); },
+                                  .event = AuditEvent{.time = store_time_text(principal.created),
+                                                      .actor = "server",
+                                                      .action = "principal.created",
+                                                      .resource = "principal:" + principal.name,
+                                                      .grant = std::nullopt,
+                                                      .detail = {{"roles", principal.roles}, {"seeded", true}}}});
   }
-  for (auto& future : pending)
-    if (auto done = future.get(); !done) return fail(ErrorCategory::internal, "seeding staff: " + done.error().message);
-  return pending.size();
+  const std::size_t count = writes.size();
+  for (auto& done : writer.append_and_wait(std::move(writes)))
+    if (!done) return fail(ErrorCategory::internal, "seeding staff: " + done.error().message);
+  return count;
 }
 
 std::vector<AccountRecord> dev_seed_account_records(std::size_t count, StoreTime now) {
@@ -97,18 +94,17 @@ Result<std::size_t> dev_seed_accounts(Store& store, AuditWriter& writer, std::si
   if (*existing > 0) return std::size_t{0};
   const StoreTime now = store_now();
   auto accounts = std::make_shared<std::vector<AccountRecord>>(dev_seed_account_records(count, now));
-  std::promise<Result<AuditEntry>> promise;
-  auto future = promise.get_future();
-  writer.append(AuditedWrite{.change = [accounts](StoreTransaction& tx, AuditEvent&) -> Result<void> {
-                               for (const auto& account : *accounts)
-                                 if (auto inserted = tx.account_insert(account); !inserted) return inserted;
-                               return {};
-                             },
-                             .event = AuditEvent{.time = store_time_text(now), .actor = "server", .action = "accounts.seeded",
-                                                 .resource = "accounts", .grant = std::nullopt,
-                                                 .detail = {{"count", count}, {"kind", "customer"}}}},
-                [&promise](Result<AuditEntry> done) { promise.set_value(std::move(done)); });
-  if (auto done = future.get(); !done) return fail(ErrorCategory::internal, "seeding accounts: " + done.error().message);
+  std::vector<AuditedWrite> writes;
+  writes.push_back(AuditedWrite{.change = [accounts](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+                                  for (const auto& account : *accounts)
+                                    if (auto inserted = tx.account_insert(account); !inserted) return inserted;
+                                  return {};
+                                },
+                                .event = AuditEvent{.time = store_time_text(now), .actor = "server", .action = "accounts.seeded",
+                                                    .resource = "accounts", .grant = std::nullopt,
+                                                    .detail = {{"count", count}, {"kind", "customer"}}}});
+  if (auto done = writer.append_and_wait(std::move(writes)).front(); !done)
+    return fail(ErrorCategory::internal, "seeding accounts: " + done.error().message);
   return count;
 }
 

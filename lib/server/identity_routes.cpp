@@ -123,6 +123,34 @@ auto read_response(RequestBody& body, Parse parse) -> std::optional<typename dec
   return std::move(*parsed);
 }
 
+// The credential a verified registration enrolls, with what its attestation proved.
+CredentialRecord credential_from_verdict(const webauthn::RegistrationVerdict& verdict, const webauthn::RegistrationResponse& response,
+                                         std::string principal, std::string nickname, std::optional<bool> discoverable) {
+  CredentialRecord credential;
+  credential.id = verdict.credential_id;
+  credential.principal = std::move(principal);
+  credential.nickname = std::move(nickname);
+  credential.fmt = verdict.fmt;
+  credential.aaguid = uuid_format(verdict.aaguid);
+  credential.algorithm = verdict.public_key_alg;
+  credential.public_key = verdict.public_key_cose;
+  credential.counter = verdict.sign_count;
+  credential.discoverable = discoverable;
+  credential.user_verified = verdict.user_verified;
+  credential.backup_eligible = verdict.backup_eligible;
+  credential.virtual_key = webauthn::registration_is_virtual_key(verdict);
+  credential.trust_status = verdict.attestation_type == "self" ? "self"
+                            : verdict.fmt == "none"             ? "none"
+                                                                : std::string(webauthn::trust_status_name(verdict.trust.status));
+  credential.trust_path = verdict.trust.path;
+  credential.mds = verdict.metadata
+                       ? nlohmann::json{{"status", verdict.metadata->latest_status}, {"certificationLevel", verdict.metadata->certification_level}}
+                       : nlohmann::json(nullptr);
+  credential.transports = response.transports;
+  credential.created = store_now();
+  return credential;
+}
+
 std::string cursor_for(std::string_view last_key) { return base64url_encode(as_bytes(last_key)); }
 
 class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
@@ -194,8 +222,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                                   .require_user_verification =
                                       user_verification == "required" || m_options.policy.require_user_verification,
                                   .expires = store_now() + m_options.ceremony_ttl.count()};
-    m_store.ceremonies_expire(store_now());
-    if (auto stored = m_store.ceremony_insert(ceremony); !stored) return fail(stored.error());
+    if (auto stored = m_store.ceremony_insert(ceremony, store_now()); !stored) return fail(stored.error());
     const std::string_view uv = ceremony.require_user_verification ? "required" : user_verification;
     return registration_ceremony_json(m_options.rp, ceremony, principal, *existing, resident_key, uv,
                                       static_cast<int>(m_options.ceremony_ttl.count()));
@@ -289,28 +316,8 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
       }, [](const Error&) { return problem_response(404, "Not Found", "The ceremony was used already; start again."); });
     }
 
-    CredentialRecord credential;
-    credential.id = verdict.credential_id;
-    credential.principal = principal->name;
-    credential.nickname = nickname.value_or("");
-    credential.fmt = verdict.fmt;
-    credential.aaguid = uuid_format(verdict.aaguid);
-    credential.algorithm = verdict.public_key_alg;
-    credential.public_key = verdict.public_key_cose;
-    credential.counter = verdict.sign_count;
-    credential.discoverable = input.discoverable;
-    credential.user_verified = verdict.user_verified;
-    credential.backup_eligible = verdict.backup_eligible;
-    credential.virtual_key = webauthn::registration_is_virtual_key(verdict);
-    credential.trust_status = verdict.attestation_type == "self" ? "self"
-                              : verdict.fmt == "none"             ? "none"
-                                                                  : std::string(webauthn::trust_status_name(verdict.trust.status));
-    credential.trust_path = verdict.trust.path;
-    credential.mds = verdict.metadata ? nlohmann::json{{"status", verdict.metadata->latest_status},
-                                                       {"certificationLevel", verdict.metadata->certification_level}}
-                                      : nlohmann::json(nullptr);
-    credential.transports = response->transports;
-    credential.created = store_now();
+    const CredentialRecord credential =
+        credential_from_verdict(verdict, *response, principal->name, nickname.value_or(""), input.discoverable);
     AuditedWrite write{.change = [ceremony_key, credential](StoreTransaction& tx, AuditEvent&) -> Result<void> {
                          if (auto taken = tx.ceremony_take(ceremony_key); !taken) return taken;
                          return tx.credential_insert(credential);
@@ -346,8 +353,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                                   .challenge = random_bytes(32),
                                   .require_user_verification = m_options.policy.require_user_verification,
                                   .expires = store_now() + m_options.ceremony_ttl.count()};
-    m_store.ceremonies_expire(store_now());
-    if (auto stored = m_store.ceremony_insert(ceremony); !stored) return respond(internal_error(stored.error()));
+    if (auto stored = m_store.ceremony_insert(ceremony, store_now()); !stored) return respond(internal_error(stored.error()));
     respond(json_response(200, login_ceremony_json(m_options.rp, ceremony, *credentials,
                                                    ceremony.require_user_verification ? "required" : "preferred",
                                                    static_cast<int>(m_options.ceremony_ttl.count()))));
@@ -391,11 +397,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                                              {"reasons", reasons},
                                              {"possibleClone", verdict.possible_clone}})};
       return commit_then(m_writer, std::move(write), respond, [reasons]() {
-        auto refused = unauthorized_response("The security key's assertion did not verify: " + reasons.front());
-        nlohmann::json problem = nlohmann::json::parse(refused.body);
-        problem["reasons"] = reasons;
-        refused.body = problem.dump();
-        return refused;
+        return unauthorized_response("The security key's assertion did not verify: " + reasons.front(), {{"reasons", reasons}});
       }, [](const Error&) { return unauthorized_response("The ceremony was used already; start again."); });
     }
 

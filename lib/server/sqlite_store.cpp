@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <type_traits>
 
 namespace acctsec::server {
 namespace {
@@ -161,6 +162,19 @@ std::string column_text(sqlite3_stmt* stmt, int index) {
               : std::string();
 }
 
+template <typename T>
+inline constexpr bool is_result = false;
+template <typename T>
+inline constexpr bool is_result<Result<T>> = true;
+template <typename T>
+const T& unwrap(const Result<T>& r) { return *r; }
+template <typename T>
+const T& unwrap(const T& t) { return t; }
+template <typename T>
+Result<T> as_result(T t) { return t; }
+template <typename T>
+Result<T> as_result(Result<T> r) { return r; }
+
 // One use of a cached statement: bind, step, read columns; reset when it goes.
 class Query {
  public:
@@ -200,6 +214,33 @@ class Query {
     return db_error(m_db, what);
   }
   int changes() const { return sqlite3_changes(m_db); }
+
+  // Every row, each made into a T by `read` (which returns T or Result<T>). Errors: internal.
+  template <typename Read>
+  auto rows(Read read, std::string_view what) -> Result<std::vector<std::remove_cvref_t<decltype(unwrap(read(*this)))>>> {
+    std::vector<std::remove_cvref_t<decltype(unwrap(read(*this)))>> out;
+    int rc = SQLITE_ROW;
+    while ((rc = step()) == SQLITE_ROW) {
+      auto item = read(*this);
+      if constexpr (is_result<decltype(item)>) {
+        if (!item) return fail(item.error());
+        out.push_back(std::move(*item));
+      } else {
+        out.push_back(std::move(item));
+      }
+    }
+    if (rc != SQLITE_DONE) return db_error(m_db, what);
+    return out;
+  }
+
+  // The one row, made by `read`; not_found with `missing` when there is none. Errors: internal.
+  template <typename Read>
+  auto row(Read read, std::string_view missing, std::string_view what) -> std::remove_cvref_t<decltype(as_result(read(*this)))> {
+    const int rc = step();
+    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, std::string(missing));
+    if (rc != SQLITE_ROW) return db_error(m_db, what);
+    return read(*this);
+  }
 
   std::string column_string(int index) const { return column_text(m_stmt, index); }
   Bytes column_blob(int index) const {
@@ -372,8 +413,12 @@ class SqliteStore final : public Store {
     return results;
   }
 
-  Result<void> ceremony_insert(const CeremonyRecord& c) override {
+  Result<void> ceremony_insert(const CeremonyRecord& c, StoreTime now) override {
     const std::lock_guard lock(m_mutex);
+    // Ceremonies nobody finished go when new ones start, so the table holds only live ones.
+    auto expired = cached("DELETE FROM ceremonies WHERE expires <= ?");
+    if (!expired) return fail(expired.error());
+    if (auto dropped = Query(m_db.get(), *expired).integer(now).run("dropping expired ceremonies"); !dropped) return dropped;
     auto stmt = cached("INSERT INTO ceremonies (id, kind, principal, challenge, require_uv, expires) VALUES (?, ?, ?, ?, ?, ?)");
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
@@ -387,24 +432,16 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(id).integer(now);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such ceremony, or it was used or has expired");
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a ceremony");
-    return CeremonyRecord{.id = q.column_string(0),
-                          .kind = q.column_string(1),
-                          .principal = q.column_string(2),
-                          .challenge = q.column_blob(3),
-                          .require_user_verification = q.column_integer(4) != 0,
-                          .expires = q.column_integer(5)};
-  }
-
-  Result<std::size_t> ceremonies_expire(StoreTime now) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("DELETE FROM ceremonies WHERE expires <= ?");
-    if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
-    if (auto r = q.integer(now).run("dropping expired ceremonies"); !r) return fail(r.error());
-    return static_cast<std::size_t>(q.changes());
+    return q.row(
+        [](const Query& r) {
+          return CeremonyRecord{.id = r.column_string(0),
+                                .kind = r.column_string(1),
+                                .principal = r.column_string(2),
+                                .challenge = r.column_blob(3),
+                                .require_user_verification = r.column_integer(4) != 0,
+                                .expires = r.column_integer(5)};
+        },
+        "no such ceremony, or it was used or has expired", "reading a ceremony");
   }
 
   Result<PrincipalRecord> principal_get(std::string_view name) override {
@@ -413,10 +450,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(name);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, fmt::format("no principal named {}", name));
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a principal");
-    return read_principal(q);
+    return q.row(read_principal, fmt::format("no principal named {}", name), "reading a principal");
   }
 
   Result<std::vector<PrincipalRecord>> principal_page(std::string_view after, std::string_view role, std::size_t limit) override {
@@ -428,11 +462,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(after).text(role).text(role).integer(static_cast<std::int64_t>(limit));
-    std::vector<PrincipalRecord> out;
-    int rc = SQLITE_ROW;
-    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_principal(q));
-    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing principals");
-    return out;
+    return q.rows(read_principal, "listing principals");
   }
 
   Result<std::size_t> principal_count() override {
@@ -450,10 +480,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.blob(id);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such credential");
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a credential");
-    return read_credential(q);
+    return q.row(read_credential, "no such credential", "reading a credential");
   }
 
   Result<std::vector<CredentialRecord>> credentials_of(std::string_view principal) override {
@@ -462,11 +489,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(principal);
-    std::vector<CredentialRecord> out;
-    int rc = SQLITE_ROW;
-    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_credential(q));
-    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing credentials");
-    return out;
+    return q.rows(read_credential, "listing credentials");
   }
 
   Result<TokenRecord> token_by_hash(ByteView hash) override { return token_where("hash = ?", [&](Query& q) { q.blob(hash); }); }
@@ -478,11 +501,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(after).integer(static_cast<std::int64_t>(limit));
-    std::vector<TokenRecord> out;
-    int rc = SQLITE_ROW;
-    while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_token(q));
-    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing tokens");
-    return out;
+    return q.rows(read_token, "listing tokens");
   }
 
   Result<void> token_touch(std::string_view id, StoreTime when) override {
@@ -524,10 +543,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     q.text(id);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, fmt::format("no account {}", id));
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading an account");
-    return account_from_row(q);
+    return q.row(account_from_row, fmt::format("no account {}", id), "reading an account");
   }
 
   Result<std::vector<AccountRecord>> account_page(std::string_view after, std::span<const std::string> filters, std::string_view group,
@@ -558,15 +574,7 @@ class SqliteStore final : public Store {
     q.text(after);
     if (!group.empty()) q.text(group);
     q.integer(static_cast<std::int64_t>(limit));
-    std::vector<AccountRecord> out;
-    int rc = SQLITE_ROW;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      auto account = account_from_row(q);
-      if (!account) return fail(account.error());
-      out.push_back(std::move(*account));
-    }
-    if (rc != SQLITE_DONE) return db_error(m_db.get(), "listing accounts");
-    return out;
+    return q.rows(account_from_row, "listing accounts");
   }
 
   Result<std::size_t> account_count(std::string_view kind) override {
@@ -683,10 +691,7 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(m_db.get(), *stmt);
     bind(q);
-    const int rc = q.step();
-    if (rc == SQLITE_DONE) return fail(ErrorCategory::not_found, "no such token");
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading a token");
-    return read_token(q);
+    return q.row(read_token, "no such token", "reading a token");
   }
 
   // The writes of audit_commit, inside its transaction (m_mutex held).

@@ -156,11 +156,10 @@ class IdentityStore {
   virtual ~IdentityStore() = default;
 
   // Ceremonies are written outside the audit log: starting one changes nothing until it is used.
-  virtual Result<void> ceremony_insert(const CeremonyRecord& ceremony) = 0;
+  // Starting one also drops those that expired before `now`.
+  virtual Result<void> ceremony_insert(const CeremonyRecord& ceremony, StoreTime now) = 0;
   // Errors: not_found (unknown, used or expired at `now`), internal.
   virtual Result<CeremonyRecord> ceremony_get(std::string_view id, StoreTime now) = 0;
-  // Drops ceremonies that expired before `now`; returns how many.
-  virtual Result<std::size_t> ceremonies_expire(StoreTime now) = 0;
 
   // Errors: not_found, internal.
   virtual Result<PrincipalRecord> principal_get(std::string_view name) = 0;
@@ -200,7 +199,8 @@ class AccountStore {
   virtual ~AccountStore() = default;
   // Errors: not_found, internal.
   virtual Result<AccountRecord> account_get(std::string_view id) = 0;
-  // Accounts after `after` in id order that match every filter (k_posture_filters) and, when
+  // Accounts after `after` in id order that match every filter (api/openapi.yaml PostureFilter,
+  // as posture_matches() decides them) and, when
   // `group` is not empty, belong to it; at most `limit`. Errors: usage (an unknown filter), internal.
   virtual Result<std::vector<AccountRecord>> account_page(std::string_view after, std::span<const std::string> filters,
                                                           std::string_view group, std::size_t limit) = 0;

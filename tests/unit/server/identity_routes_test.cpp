@@ -169,15 +169,10 @@ std::string session_for(Harness& h, const std::string& name, std::vector<std::st
                      },
                      .event = AuditEvent{.time = "2026-12-02T00:00:00Z", .actor = "test", .action = "test.setup",
                                          .resource = "principal:" + name, .grant = std::nullopt, .detail = json::object()}};
+  // The writer owns the chain; go through it so that its head stays right.
   std::vector<AuditedWrite> writes;
   writes.push_back(std::move(write));
-  auto head = h.store->audit_head();
-  REQUIRE(head.has_value());
-  // The writer owns the chain; go through it so that its head stays right.
-  std::promise<Result<AuditEntry>> promise;
-  auto future = promise.get_future();
-  h.writer->append(std::move(writes.front()), [&](Result<AuditEntry> r) { promise.set_value(std::move(r)); });
-  REQUIRE(future.get().has_value());
+  REQUIRE(h.writer->append_and_wait(std::move(writes)).front().has_value());
   return token.secret;
 }
 
@@ -269,13 +264,11 @@ TEST_SUITE("server::identity") {
     REQUIRE(credentials.has_value());
     const Bytes id = credentials->front().id;
     // As if a copy of the key had been used far ahead.
-    std::promise<Result<AuditEntry>> promise;
-    auto future = promise.get_future();
-    h.writer->append(AuditedWrite{.change = [id](StoreTransaction& tx, AuditEvent&) { return tx.credential_used(id, 1000000, store_now()); },
+    std::vector<AuditedWrite> writes;
+    writes.push_back(AuditedWrite{.change = [id](StoreTransaction& tx, AuditEvent&) { return tx.credential_used(id, 1000000, store_now()); },
                                   .event = AuditEvent{.time = "2026-12-02T00:00:00Z", .actor = "test", .action = "test.counter",
-                                                      .resource = "test", .grant = std::nullopt, .detail = json::object()}},
-                     [&](Result<AuditEntry> r) { promise.set_value(std::move(r)); });
-    REQUIRE(future.get().has_value());
+                                                      .resource = "test", .grant = std::nullopt, .detail = json::object()}});
+    REQUIRE(h.writer->append_and_wait(std::move(writes)).front().has_value());
     auto options = h.post("/v1/auth/login/options", {{"principal", "root@example.com"}});
     auto refused = h.post("/v1/auth/login/verify", {{"ceremonyId", options.body["ceremonyId"]}, {"response", authentication_response(key, options.body)}});
     CHECK(refused.status == 401);
