@@ -54,6 +54,11 @@ std::vector<Result<AuditEntry>> AuditWriter::append_and_wait(std::vector<Audited
   return results;
 }
 
+void AuditWriter::observe(Observer observer) {
+  const std::lock_guard lock(m_mutex);
+  m_observers.push_back(std::move(observer));
+}
+
 std::size_t AuditWriter::commits() const {
   const std::lock_guard lock(m_mutex);
   return m_commits;
@@ -88,17 +93,22 @@ void AuditWriter::run(std::stop_token stop) {
       if (auto head = m_store.audit_head()) m_head = std::move(*head);
       continue;
     }
-    std::size_t stored = 0;
+    std::vector<AuditEntry> stored;
     for (const auto& result : *committed)
       if (result) {
         m_head = AuditHead{result->seq, result->hash};
-        ++stored;
+        stored.push_back(*result);
       }
+    std::vector<Observer> observers;
     {
       const std::lock_guard lock(m_mutex);
       ++m_commits;
-      m_committed_events += stored;
+      m_committed_events += stored.size();
+      observers = m_observers;
     }
+    // Observers first, so that what they derive (alerts) is there when a request is answered.
+    if (!stored.empty())
+      for (const auto& observer : observers) observer(stored);
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move((*committed)[i]));
   }
 }

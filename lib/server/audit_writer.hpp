@@ -50,6 +50,12 @@ class AuditWriter {
   // outside a request (start-up seeding). Results are in the order of `writes`.
   std::vector<Result<AuditEntry>> append_and_wait(std::vector<AuditedWrite> writes);
 
+  // Called on the writer thread after each commit, with the entries it stored, before their
+  // requests are answered (an alert a request raised is stored when it gets its reply): detection and waiting readers (GET /v1/audit?follow) see every
+  // entry exactly once, in chain order. Must not block for long.
+  using Observer = std::function<void(const std::vector<AuditEntry>&)>;
+  void observe(Observer observer);
+
   // Commits so far and how many events they carried, for tests and metrics.
   std::size_t commits() const;
   std::size_t committed_events() const;
@@ -70,6 +76,7 @@ class AuditWriter {
   std::condition_variable_any m_wake;
   std::deque<Pending> m_queue;
   bool m_stopping = false;
+  std::vector<Observer> m_observers;
   std::size_t m_commits = 0;
   std::size_t m_committed_events = 0;
   std::jthread m_thread;  // last: starts after every member it uses exists

@@ -100,12 +100,16 @@ nlohmann::json login_ceremony_json(const RelyingParty& rp, const CeremonyRecord&
   return {{"ceremonyId", ceremony.id},
           {"expiresAt", store_time_text(ceremony.expires)},
           {"origin", rp.origin},
-          {"publicKey",
-           {{"challenge", base64url_encode(ceremony.challenge)},
-            {"rpId", rp.id},
-            {"timeout", timeout_ms},
-            {"userVerification", user_verification},
-            {"allowCredentials", descriptors(credentials)}}}};
+          {"publicKey", request_options_json(rp, ceremony.challenge, credentials, user_verification, timeout_ms)}};
+}
+
+nlohmann::json request_options_json(const RelyingParty& rp, ByteView challenge, const std::vector<CredentialRecord>& credentials,
+                                    std::string_view user_verification, int timeout_ms) {
+  return {{"challenge", base64url_encode(challenge)},
+          {"rpId", rp.id},
+          {"timeout", timeout_ms},
+          {"userVerification", user_verification},
+          {"allowCredentials", descriptors(credentials)}};
 }
 
 }  // namespace acctsec::server

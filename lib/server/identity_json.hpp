@@ -34,4 +34,8 @@ nlohmann::json login_ceremony_json(const RelyingParty& rp, const CeremonyRecord&
                                    const std::vector<CredentialRecord>& credentials, std::string_view user_verification,
                                    int timeout_ms);
 
+// PublicKeyCredentialRequestOptionsJSON over `challenge`, allowing `credentials`.
+nlohmann::json request_options_json(const RelyingParty& rp, ByteView challenge, const std::vector<CredentialRecord>& credentials,
+                                    std::string_view user_verification, int timeout_ms);
+
 }  // namespace acctsec::server

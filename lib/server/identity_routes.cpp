@@ -14,6 +14,8 @@
 #include "server/idempotency.hpp"
 #include "server/problem.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/route_support.hpp"
+#include "server/staff_assertion.hpp"
 #include "server/request_body.hpp"
 #include "webauthn/assertion_check.hpp"
 #include "webauthn/authentication_response.hpp"
@@ -27,101 +29,8 @@ namespace {
 constexpr std::array<std::string_view, 5> k_roles = {"engineer", "helpdesk", "approver", "admin", "auditor"};
 constexpr std::array<std::string_view, 3> k_scopes = {"enrollment:read", "audit:read", "alerts:read"};
 constexpr std::array<std::string_view, 3> k_preferences = {"discouraged", "preferred", "required"};
-constexpr std::size_t k_default_page = 100;
-constexpr std::size_t k_max_page = 1000;
 constexpr auto k_max_api_token_ttl = std::chrono::hours(24 * 366);
 
-HttpResponse json_response(unsigned status, const nlohmann::json& body) {
-  return HttpResponse{.status = status, .content_type = "application/json", .body = body.dump(), .headers = {}, .principal = {}};
-}
-
-HttpResponse no_content() {
-  return HttpResponse{.status = 204, .content_type = {}, .body = {}, .headers = {}, .principal = {}};
-}
-
-HttpResponse internal_error(const Error& error) { return problem_response(500, "Internal Server Error", error.message); }
-
-// A write that could not be made durable: nothing happened, and the client may retry.
-HttpResponse unavailable(const Error& error) {
-  auto response = problem_response(503, "Service Unavailable", "Nothing was changed: " + error.message);
-  response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
-
-HttpResponse rejected(std::string_view detail, const std::vector<std::string>& reasons) {
-  return problem_response(422, "Unprocessable Content", detail, "about:blank", {{"reasons", reasons}});
-}
-
-AuditEvent event_now(std::string actor, std::string action, std::string resource, nlohmann::json detail = nlohmann::json::object()) {
-  return AuditEvent{.time = store_time_text(store_now()),
-                    .actor = std::move(actor),
-                    .action = std::move(action),
-                    .resource = std::move(resource),
-                    .grant = std::nullopt,
-                    .detail = std::move(detail)};
-}
-
-std::string random_id(std::string_view prefix) { return std::string(prefix) + base64url_encode(random_bytes(12)); }
-
-// Commits `write` and answers with `on_committed`, or with what its failure means: the store's
-// uniqueness rules are conflicts (409), a vanished row is `missing`, anything else means the
-// audit entry is not durable (503) — so no change goes unrecorded.
-void commit_then(AuditWriter& writer, AuditedWrite write, Respond respond, std::function<HttpResponse()> on_committed,
-                 std::function<HttpResponse(const Error&)> missing = {}) {
-  writer.append(std::move(write), [respond = std::move(respond), on_committed = std::move(on_committed),
-                                   missing = std::move(missing)](Result<AuditEntry> committed) {
-    if (committed) return respond(on_committed());
-    const Error& error = committed.error();
-    if (error.category == ErrorCategory::rejected) return respond(problem_response(409, "Conflict", error.message));
-    if (error.category == ErrorCategory::not_found && missing) return respond(missing(error));
-    if (error.category == ErrorCategory::usage) return respond(problem_response(400, "Bad Request", error.message));
-    respond(unavailable(error));
-  });
-}
-
-// ?cursor=&limit= of a list route. The cursor is the last key of the page before, in base64url.
-struct Page {
-  std::string after;
-  std::size_t limit = k_default_page;
-};
-
-std::optional<Page> read_page(const HttpRequest& request, std::optional<HttpResponse>& problem) {
-  Page page;
-  if (auto cursor = query_param(request.query, "cursor")) {
-    auto decoded = base64url_decode(*cursor);
-    if (!decoded) {
-      problem = problem_response(400, "Bad Request", "cursor is not one this server gave out");
-      return std::nullopt;
-    }
-    page.after = std::string(as_chars(*decoded));
-  }
-  if (auto limit = query_param(request.query, "limit")) {
-    std::size_t value = 0;
-    const bool digits = !limit->empty() && limit->size() <= 4 &&
-                        std::all_of(limit->begin(), limit->end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (digits) value = std::stoul(*limit);
-    if (!digits || value < 1 || value > k_max_page) {
-      problem = problem_response(400, "Bad Request", fmt::format("limit must be a whole number from 1 to {}", k_max_page));
-      return std::nullopt;
-    }
-    page.limit = value;
-  }
-  return page;
-}
-
-// The body's required "response" (a WebAuthn response JSON) decoded by `parse`; a decoding error
-// is a problem noted against /response.
-template <typename Parse>
-auto read_response(RequestBody& body, Parse parse) -> std::optional<typename decltype(parse(nlohmann::json()))::value_type> {
-  const auto* json = body.object("response", true);
-  if (!json) return std::nullopt;
-  auto parsed = parse(*json);
-  if (!parsed) {
-    body.note("response", parsed.error().message);
-    return std::nullopt;
-  }
-  return std::move(*parsed);
-}
 
 // The credential a verified registration enrolls, with what its attestation proved.
 CredentialRecord credential_from_verdict(const webauthn::RegistrationVerdict& verdict, const webauthn::RegistrationResponse& response,
@@ -151,7 +60,6 @@ CredentialRecord credential_from_verdict(const webauthn::RegistrationVerdict& ve
   return credential;
 }
 
-std::string cursor_for(std::string_view last_key) { return base64url_encode(as_bytes(last_key)); }
 
 class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
  public:
@@ -372,23 +280,11 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     const std::string principal = ceremony->principal;
     const std::string resource = "principal:" + principal;
 
-    std::vector<std::string> reasons;
-    webauthn::AssertionVerdict verdict;
-    auto credential = m_store.credential_get(response->credential_id);
-    if (!credential || credential->principal != principal) {
-      reasons.push_back(fmt::format("credential {} is not one of {}'s keys", base64url_encode(response->credential_id), principal));
-    } else {
-      webauthn::AssertionExpectation expected;
-      expected.challenge = ceremony->challenge;
-      expected.origin = m_options.rp.origin;
-      expected.rp_id = m_options.rp.id;
-      expected.credential_public_key = credential->public_key;
-      expected.credential_id = credential->id;
-      expected.stored_sign_count = credential->counter;
-      expected.require_user_verification = ceremony->require_user_verification;
-      verdict = webauthn::assertion_verify(*response, expected);
-      reasons = verdict.reasons;
-    }
+    const StaffAssertion checked = staff_assertion_verify(m_store, m_options.rp, principal, ceremony->challenge,
+                                                         ceremony->require_user_verification, *response);
+    const std::vector<std::string>& reasons = checked.reasons;
+    const webauthn::AssertionVerdict& verdict = checked.verdict;
+    const auto& credential = checked.credential;
     if (!reasons.empty()) {
       // A failed attempt uses up its ceremony and is recorded: repeated failures are what detection looks for.
       AuditedWrite write{.change = [ceremony_key](StoreTransaction& tx, AuditEvent&) { return tx.ceremony_take(ceremony_key); },

@@ -44,12 +44,29 @@ RequestBody::RequestBody(std::string_view body, bool empty_is_object) {
   }
 }
 
+RequestBody::RequestBody(const nlohmann::json& object, std::string prefix) : m_json(object), m_prefix(std::move(prefix)) {
+  if (!m_json.is_object()) m_problems.emplace_back(m_prefix, "must be a JSON object");
+  else m_is_object = true;
+}
+
+std::optional<RequestBody> RequestBody::nested(std::string_view name, bool required) {
+  const auto* json = object(name, required);
+  if (!json) return std::nullopt;
+  return RequestBody(*json, m_prefix + pointer_to(name));
+}
+
+void RequestBody::absorb(RequestBody& inner) {
+  inner.finish();
+  for (auto& problem : inner.m_problems) m_problems.push_back(std::move(problem));
+  inner.m_problems.clear();
+}
+
 const nlohmann::json* RequestBody::member(std::string_view name, bool required) {
   m_known.emplace(name);
   if (!m_is_object) return nullptr;
   const auto found = m_json.find(name);
   if (found == m_json.end()) {
-    if (required) m_problems.emplace_back(pointer_to(name), "is required");
+    if (required) m_problems.emplace_back(m_prefix + pointer_to(name), "is required");
     return nullptr;
   }
   return &*found;
@@ -138,12 +155,12 @@ const nlohmann::json* RequestBody::object(std::string_view name, bool required) 
   return value;
 }
 
-void RequestBody::note(std::string_view name, std::string detail) { m_problems.emplace_back(pointer_to(name), std::move(detail)); }
+void RequestBody::note(std::string_view name, std::string detail) { m_problems.emplace_back(m_prefix + pointer_to(name), std::move(detail)); }
 
 bool RequestBody::finish() {
   if (m_is_object)
     for (const auto& [name, value] : m_json.items())
-      if (!m_known.contains(name)) m_problems.emplace_back(pointer_to(name), "is not a member this request takes");
+      if (!m_known.contains(name)) m_problems.emplace_back(m_prefix + pointer_to(name), "is not a member this request takes");
   return m_problems.empty();
 }
 

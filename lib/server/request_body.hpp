@@ -33,6 +33,12 @@ class RequestBody {
   // An object member, returned as is for a reader that knows its shape (a WebAuthn response).
   const nlohmann::json* object(std::string_view name, bool required);
 
+  // A reader for the object member `name`, whose problems carry its pointer (/justification/reason);
+  // nullopt (noted) when it is missing or not an object. Hand it back with absorb() when done.
+  std::optional<RequestBody> nested(std::string_view name, bool required);
+  // Finishes `inner` and takes its problems as this body's.
+  void absorb(RequestBody& inner);
+
   // Notes every member no reader asked for; true when there is no problem at all.
   bool finish();
   // 400 naming each problem (Problem.errors: pointer and detail).
@@ -42,12 +48,14 @@ class RequestBody {
   void note(std::string_view name, std::string detail);
 
  private:
+  RequestBody(const nlohmann::json& object, std::string prefix);
   const nlohmann::json* member(std::string_view name, bool required);
 
   nlohmann::json m_json;
   bool m_is_object = false;
   std::set<std::string, std::less<>> m_known;
   std::vector<std::pair<std::string, std::string>> m_problems;  // pointer, detail
+  std::string m_prefix;  // the pointer of this object inside the body ("" at the top)
 };
 
 }  // namespace acctsec::server

@@ -94,7 +94,8 @@ void Router::dispatch(HttpRequest&& request, Respond respond) const {
   respond(std::move(response));
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+std::vector<std::optional<std::string>> query_params(std::string_view query, std::string_view name) {
+  std::vector<std::optional<std::string>> out;
   while (!query.empty()) {
     const auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
@@ -106,9 +107,15 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     if (!decoded_key || *decoded_key != name) continue;
     std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
     std::replace(value.begin(), value.end(), '+', ' ');
-    return percent_decode(value);
+    out.push_back(percent_decode(value));
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  auto values = query_params(query, name);
+  if (values.empty()) return std::nullopt;
+  return std::move(values.front());
 }
 
 }  // namespace acctsec::server

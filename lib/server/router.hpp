@@ -35,5 +35,7 @@ std::optional<std::string> percent_decode(std::string_view text);
 // The first value of `name` in a query string ("a=1&b=two"), percent-decoded, with '+' read as a
 // space as forms send it; nullopt when absent or malformed. A name without '=' has the value "".
 std::optional<std::string> query_param(std::string_view query, std::string_view name);
+// Every value of `name`, in order (repeated parameters: ?filter=a&filter=b); nullopt for a malformed one.
+std::vector<std::optional<std::string>> query_params(std::string_view query, std::string_view name);
 
 }  // namespace acctsec::server

@@ -14,8 +14,15 @@
 
 #include "core/error.hpp"
 #include "core/file.hpp"
-#include "webauthn/enrollment_policy.hpp"
+#include "server/access_routes.hpp"
+#include "server/account_routes.hpp"
+#include "server/audit_routes.hpp"
+#include "server/authorize.hpp"
+#include "server/audit_signer.hpp"
 #include "server/audit_writer.hpp"
+#include "server/detection.hpp"
+#include "server/long_poll.hpp"
+#include "server/server_policy.hpp"
 #include "server/dev_pki.hpp"
 #include "server/dev_seed.hpp"
 #include "server/http_server.hpp"
@@ -77,24 +84,34 @@ int serve(AcctsecServeArgs* args) {
     options.tls_key_file = pki->server_key;
   }
 
+  // --dev is for trying things with virtual keys, so its built-in policy allows them.
+  auto loaded = args->policy_path && *args->policy_path ? server_policy_load(args->policy_path)
+                                                        : Result<ServerPolicy>(server_policy_default(args->dev != 0));
+  if (!loaded) return failed(args, Error(ErrorCategory::usage, "--policy: " + loaded.error().message));
+  const auto policy = std::make_shared<const ServerPolicy>(std::move(*loaded));
+  auto signer = AuditSigner::load_or_create((std::filesystem::path(data_dir) / "audit-signing-key.pem").string());
+  if (!signer) return failed(args, signer.error());
+
   auto store = sqlite_store_open(args->db_path);
   if (!store) return failed(args, store.error());
+  // Declared before the writer, whose observer uses them, so that they outlive it.
+  LongPoll waits;
+  Detector detector(**store, policy->detection);
+  if (auto warmed = detector.warm_up(**store, store_now()); !warmed) return failed(args, warmed.error());
   auto writer = AuditWriter::start(**store);
   if (!writer) return failed(args, writer.error());
+  (*writer)->observe([&waits, &detector, args](const std::vector<AuditEntry>& entries) {
+    waits.notify(std::string(k_audit_wait_key));
+    auto raised = detector.observe(entries);
+    if (!raised) args->info(args->context, ("detection: " + raised.error().message).c_str());
+  });
   auto log = access_log_for(args);
   if (!log) return failed(args, log.error());
 
   IdentityOptions identity;
   identity.rp = RelyingParty{.id = args->rp_id, .name = "acctsec", .origin = args->origin};
   identity.session_ttl = std::chrono::milliseconds(args->session_ttl_ms);
-  if (args->policy_path && *args->policy_path) {
-    auto policy = webauthn::enrollment_policy_load(args->policy_path);
-    if (!policy) return failed(args, Error(ErrorCategory::usage, "--policy: " + policy.error().message));
-    identity.policy = std::move(*policy);
-  } else {
-    identity.policy.source = "the built-in policy";
-    identity.policy.allow_virtual_keys = args->dev != 0;  // --dev is for trying things with virtual keys
-  }
+  identity.policy = policy->enrollment;
   if (args->dev) {
     if (auto seeded = dev_seed_ensure_staff(**store, **writer); !seeded) return failed(args, seeded.error());
     auto accounts = dev_seed_accounts(**store, **writer, static_cast<std::size_t>(args->seed_accounts));
@@ -113,6 +130,10 @@ int serve(AcctsecServeArgs* args) {
 
   Router router;
   add_service_routes(router, **store, args->version);
+  add_access_routes(router, **store, **writer, waits, AccessOptions{.rp = identity.rp, .policy = policy, .nonce_ttl = std::chrono::minutes(5),
+                                                                    .max_wait = std::chrono::seconds(60)});
+  add_account_routes(router, **store, **writer, policy);
+  add_audit_routes(router, **store, **signer, waits);
   add_identity_routes(router, **store, **writer, std::move(identity));
   auto http = HttpServer::start(
       options, [&router](HttpRequest&& request, Respond respond) { router.dispatch(std::move(request), std::move(respond)); }, *log);
@@ -144,6 +165,7 @@ int serve(AcctsecServeArgs* args) {
 
   while (!args->should_stop(args->context)) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   (*http)->stop();
+  waits.close();  // requests parked waiting answer now, before their connections go
   (*http)->wait();
   http->reset();
   writer->reset();  // commits what is queued

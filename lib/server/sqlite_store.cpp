@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -20,7 +21,7 @@ namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 4> k_migrations{
+constexpr std::array<std::string_view, 5> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -125,6 +126,39 @@ CREATE TABLE account_groups (
   PRIMARY KEY (name, account)
 ) STRICT;
 )sql",
+    // 5: access requests (the whole request as JSON in `record`, with the columns that listings
+    // and grant lookups select on), signing nonces, detection alerts, and audit by time.
+    R"sql(
+CREATE TABLE access_requests (
+  id            TEXT PRIMARY KEY,
+  requester     TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN ('pending', 'active', 'denied', 'revoked')),
+  created       INTEGER NOT NULL,
+  pending_until INTEGER NOT NULL,
+  grant_end     INTEGER NOT NULL,
+  record        TEXT NOT NULL
+) STRICT;
+CREATE INDEX access_requests_created ON access_requests (created, id);
+CREATE INDEX access_requests_grants ON access_requests (requester, state, grant_end);
+CREATE TABLE access_nonces (
+  nonce      TEXT PRIMARY KEY,
+  principal  TEXT NOT NULL,
+  purpose    TEXT NOT NULL CHECK (purpose IN ('request', 'review')),
+  request_id TEXT NOT NULL,
+  expires    INTEGER NOT NULL
+) STRICT;
+CREATE TABLE alerts (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  key      TEXT NOT NULL UNIQUE,
+  rule     TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  time     INTEGER NOT NULL,
+  actor    TEXT NOT NULL,
+  summary  TEXT NOT NULL,
+  entries  TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_time ON audit (time, seq);
+)sql",
 };
 
 struct DbClose {
@@ -203,6 +237,11 @@ class Query {
     sqlite3_bind_null(m_stmt, ++m_bound);
     return *this;
   }
+  Query& optional_text(const std::optional<std::string>& value) {
+    if (value) return text(*value);
+    sqlite3_bind_null(m_stmt, ++m_bound);
+    return *this;
+  }
   Query& json(const nlohmann::json& value) { return text(value.dump()); }
 
   int step() { return sqlite3_step(m_stmt); }
@@ -243,6 +282,10 @@ class Query {
   }
 
   std::string column_string(int index) const { return column_text(m_stmt, index); }
+  std::optional<std::string> column_optional_string(int index) const {
+    if (sqlite3_column_type(m_stmt, index) == SQLITE_NULL) return std::nullopt;
+    return column_string(index);
+  }
   Bytes column_blob(int index) const {
     const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, index));
     return data ? Bytes(data, data + sqlite3_column_bytes(m_stmt, index)) : Bytes{};
@@ -326,44 +369,97 @@ Result<AccountRecord> account_from_row(const Query& q) {
   return account;
 }
 
+Result<AccessRequestRecord> access_request_from_row(const Query& q) {
+  auto request = access_request_record_from_json(q.column_json(0));
+  if (!request) return fail(request.error());
+  return request;
+}
+
+AlertRecord read_alert(const Query& q) {
+  AlertRecord a;
+  a.id = q.column_integer(0);
+  a.key = q.column_string(1);
+  a.rule = q.column_string(2);
+  a.severity = q.column_string(3);
+  a.time = q.column_integer(4);
+  a.actor = q.column_string(5);
+  a.summary = q.column_string(6);
+  for (const auto& seq : q.column_json(7))
+    if (seq.is_number_unsigned()) a.entries.push_back(seq.get<std::uint64_t>());
+  return a;
+}
+
+// The SQL condition for an effective state at a bound time `?now` (see access_effective_state).
+std::string state_condition(std::string_view state) {
+  if (state == "pending") return "state = 'pending' AND pending_until > :now";
+  if (state == "active") return "state = 'active' AND grant_end > :now";
+  if (state == "expired") return "((state = 'pending' AND pending_until <= :now) OR (state = 'active' AND grant_end <= :now))";
+  if (state == "approved") return "grant_end > 0 AND :now = :now";
+  return fmt::format("state = '{}' AND :now = :now", state == "denied" ? "denied" : "revoked");
+}
+
+AuditEntry read_audit_entry(const Query& q) {
+  AuditEntry entry;
+  entry.seq = static_cast<std::uint64_t>(q.column_integer(0));
+  entry.event.time = q.column_string(1);
+  entry.event.actor = q.column_string(2);
+  entry.event.action = q.column_string(3);
+  entry.event.resource = q.column_string(4);
+  entry.event.grant = q.column_optional_string(5);
+  // Stored as written; if the text was edited into something else, the chain check says so.
+  entry.event.detail = q.column_json(6);
+  entry.prev = q.column_string(7);
+  entry.hash = q.column_string(8);
+  return entry;
+}
+
+// One SQLite connection and the statements prepared on it. A connection and its statements serve
+// one caller at a time: hold `mutex` from the first cached() to the end of the last Query.
+struct Connection {
+  std::mutex mutex;
+  DbPtr db;
+  std::map<std::string, StmtPtr, std::less<>> statements;
+
+  // Statements are prepared once per connection and kept.
+  Result<sqlite3_stmt*> cached(const std::string& sql) {
+    if (auto found = statements.find(sql); found != statements.end()) return found->second.get();
+    auto stmt = prepare(db.get(), sql);
+    if (!stmt) return fail(stmt.error());
+    return statements.emplace(sql, std::move(*stmt)).first->second.get();
+  }
+};
+
+// Read-only connections beside the writer. In WAL mode each reads the last commit while the writer
+// holds its transaction and its fsync, so handlers' reads do not wait for the audit log. A read
+// holds one for a single short query, so a few serve a server thread per core; when all are busy a
+// read waits for one rather than opening more (each costs a file handle and a statement cache).
+constexpr std::size_t k_read_connections = 4;
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(DbPtr db) : m_db(std::move(db)) {}
-
-  Result<void> prepare_statements() {
-    auto insert = prepare(m_db.get(),
-                          "INSERT INTO audit (seq, time, actor, action, resource, grant_id, detail, prev, hash) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!insert) return fail(insert.error());
-    auto head = prepare(m_db.get(), "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
-    if (!head) return fail(head.error());
-    auto page = prepare(m_db.get(),
-                        "SELECT seq, time, actor, action, resource, grant_id, detail, prev, hash FROM audit "
-                        "WHERE seq > ? ORDER BY seq LIMIT ?");
-    if (!page) return fail(page.error());
-    m_insert = std::move(*insert);
-    m_head = std::move(*head);
-    m_page = std::move(*page);
-    return {};
+  // `readers` were opened after the migrations ran on `writer`, so they see the current schema.
+  SqliteStore(DbPtr writer, std::array<DbPtr, k_read_connections> readers) {
+    m_writer.db = std::move(writer);
+    for (std::size_t i = 0; i < k_read_connections; ++i) m_readers[i].db = std::move(readers[i]);
   }
 
   Result<void> audit_append(std::span<const AuditEntry> entries) override {
     if (entries.empty()) return {};
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_writer.mutex);
     auto head = head_locked();
     if (!head) return fail(head.error());
     if (entries.front().seq != head->seq + 1 || entries.front().prev != head->hash)
       return fail(ErrorCategory::usage, fmt::format("store: audit entry {} does not follow the stored head {}",
                                                     entries.front().seq, head->seq));
-    if (auto begun = exec(m_db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return begun;
+    if (auto begun = exec(m_writer.db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return begun;
     for (const auto& entry : entries) {
       if (auto inserted = insert_locked(entry); !inserted) {
         rollback_locked();
         return inserted;
       }
     }
-    if (sqlite3_exec(m_db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      auto error = db_error(m_db.get(), "committing audit entries");
+    if (sqlite3_exec(m_writer.db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      auto error = db_error(m_writer.db.get(), "committing audit entries");
       rollback_locked();  // a failed COMMIT can leave the transaction open
       return error;
     }
@@ -371,18 +467,18 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<Result<AuditEntry>>> audit_commit(const AuditHead& head, std::span<AuditedWrite> writes) override {
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_writer.mutex);
     auto stored = head_locked();
     if (!stored) return fail(stored.error());
     if (stored->seq != head.seq || stored->hash != head.hash)
       return fail(ErrorCategory::usage, fmt::format("store: the audit head is {}, not {}", stored->seq, head.seq));
-    if (auto begun = exec(m_db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return fail(begun.error());
+    if (auto begun = exec(m_writer.db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return fail(begun.error());
     std::vector<Result<AuditEntry>> results;
     results.reserve(writes.size());
     AuditHead next = head;
     Transaction tx(*this);
     for (auto& write : writes) {
-      if (auto saved = exec(m_db.get(), "SAVEPOINT one_write", "starting a write"); !saved) {
+      if (auto saved = exec(m_writer.db.get(), "SAVEPOINT one_write", "starting a write"); !saved) {
         rollback_locked();
         return fail(saved.error());
       }
@@ -395,18 +491,18 @@ class SqliteStore final : public Store {
         return entry;
       }();
       if (!applied) {
-        exec(m_db.get(), "ROLLBACK TO one_write", "undoing a write");
+        exec(m_writer.db.get(), "ROLLBACK TO one_write", "undoing a write");
       } else {
         next = AuditHead{applied->seq, applied->hash};
       }
-      if (auto released = exec(m_db.get(), "RELEASE one_write", "ending a write"); !released) {
+      if (auto released = exec(m_writer.db.get(), "RELEASE one_write", "ending a write"); !released) {
         rollback_locked();
         return fail(released.error());
       }
       results.push_back(std::move(applied));
     }
-    if (sqlite3_exec(m_db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      auto error = db_error(m_db.get(), "committing audit entries");
+    if (sqlite3_exec(m_writer.db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      auto error = db_error(m_writer.db.get(), "committing audit entries");
       rollback_locked();
       return error;
     }
@@ -414,23 +510,23 @@ class SqliteStore final : public Store {
   }
 
   Result<void> ceremony_insert(const CeremonyRecord& c, StoreTime now) override {
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_writer.mutex);
     // Ceremonies nobody finished go when new ones start, so the table holds only live ones.
-    auto expired = cached("DELETE FROM ceremonies WHERE expires <= ?");
+    auto expired = m_writer.cached("DELETE FROM ceremonies WHERE expires <= ?");
     if (!expired) return fail(expired.error());
-    if (auto dropped = Query(m_db.get(), *expired).integer(now).run("dropping expired ceremonies"); !dropped) return dropped;
-    auto stmt = cached("INSERT INTO ceremonies (id, kind, principal, challenge, require_uv, expires) VALUES (?, ?, ?, ?, ?, ?)");
+    if (auto dropped = Query(m_writer.db.get(), *expired).integer(now).run("dropping expired ceremonies"); !dropped) return dropped;
+    auto stmt = m_writer.cached("INSERT INTO ceremonies (id, kind, principal, challenge, require_uv, expires) VALUES (?, ?, ?, ?, ?, ?)");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(m_writer.db.get(), *stmt);
     return q.text(c.id).text(c.kind).text(c.principal).blob(c.challenge).integer(c.require_user_verification).integer(c.expires).run(
         "starting a ceremony");
   }
 
   Result<CeremonyRecord> ceremony_get(std::string_view id, StoreTime now) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT id, kind, principal, challenge, require_uv, expires FROM ceremonies WHERE id = ? AND expires > ?");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT id, kind, principal, challenge, require_uv, expires FROM ceremonies WHERE id = ? AND expires > ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(id).integer(now);
     return q.row(
         [](const Query& r) {
@@ -445,49 +541,49 @@ class SqliteStore final : public Store {
   }
 
   Result<PrincipalRecord> principal_get(std::string_view name) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format("SELECT {} FROM principals WHERE name = ?", k_principal_columns));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format("SELECT {} FROM principals WHERE name = ?", k_principal_columns));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(name);
     return q.row(read_principal, fmt::format("no principal named {}", name), "reading a principal");
   }
 
   Result<std::vector<PrincipalRecord>> principal_page(std::string_view after, std::string_view role, std::size_t limit) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format(
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format(
         "SELECT {} FROM principals WHERE name > ? AND (? = '' OR EXISTS (SELECT 1 FROM json_each(roles) WHERE value = ?)) "
         "ORDER BY name LIMIT ?",
         k_principal_columns));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(after).text(role).text(role).integer(static_cast<std::int64_t>(limit));
     return q.rows(read_principal, "listing principals");
   }
 
   Result<std::size_t> principal_count() override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT count(*) FROM principals");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT count(*) FROM principals");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
-    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "counting principals");
+    Query q(reader.db.get(), *stmt);
+    if (q.step() != SQLITE_ROW) return db_error(reader.db.get(), "counting principals");
     return static_cast<std::size_t>(q.column_integer(0));
   }
 
   Result<CredentialRecord> credential_get(ByteView id) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format("SELECT {} FROM credentials WHERE id = ?", k_credential_columns));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format("SELECT {} FROM credentials WHERE id = ?", k_credential_columns));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.blob(id);
     return q.row(read_credential, "no such credential", "reading a credential");
   }
 
   Result<std::vector<CredentialRecord>> credentials_of(std::string_view principal) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format("SELECT {} FROM credentials WHERE principal = ? ORDER BY created, id", k_credential_columns));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format("SELECT {} FROM credentials WHERE principal = ? ORDER BY created, id", k_credential_columns));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(principal);
     return q.rows(read_credential, "listing credentials");
   }
@@ -496,52 +592,52 @@ class SqliteStore final : public Store {
   Result<TokenRecord> token_get(std::string_view id) override { return token_where("id = ?", [&](Query& q) { q.text(id); }); }
 
   Result<std::vector<TokenRecord>> api_token_page(std::string_view after, std::size_t limit) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format("SELECT {} FROM tokens WHERE kind = 'api' AND id > ? ORDER BY id LIMIT ?", k_token_columns));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format("SELECT {} FROM tokens WHERE kind = 'api' AND id > ? ORDER BY id LIMIT ?", k_token_columns));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(after).integer(static_cast<std::int64_t>(limit));
     return q.rows(read_token, "listing tokens");
   }
 
   Result<void> token_touch(std::string_view id, StoreTime when) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("UPDATE tokens SET last_used = ? WHERE id = ?");
+    const std::lock_guard lock(m_writer.mutex);
+    auto stmt = m_writer.cached("UPDATE tokens SET last_used = ? WHERE id = ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(m_writer.db.get(), *stmt);
     return q.integer(when).text(id).run("noting a token's use");
   }
 
   Result<bool> bootstrap_set(ByteView code_hash, StoreTime expires) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(
+    const std::lock_guard lock(m_writer.mutex);
+    auto stmt = m_writer.cached(
         "INSERT INTO bootstrap (id, code_hash, expires, used) VALUES (1, ?, ?, NULL) "
         "ON CONFLICT (id) DO UPDATE SET code_hash = excluded.code_hash, expires = excluded.expires WHERE used IS NULL");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(m_writer.db.get(), *stmt);
     if (auto r = q.blob(code_hash).integer(expires).run("setting the bootstrap code"); !r) return fail(r.error());
     return q.changes() == 1;
   }
 
   Result<std::optional<IdempotentReply>> idempotency_get(std::string_view principal, std::string_view key) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT fingerprint, status, body FROM idempotency WHERE principal = ? AND key = ?");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT fingerprint, status, body FROM idempotency WHERE principal = ? AND key = ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(principal).text(key);
     const int rc = q.step();
     if (rc == SQLITE_DONE) return std::optional<IdempotentReply>{};
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading an idempotency key");
+    if (rc != SQLITE_ROW) return db_error(reader.db.get(), "reading an idempotency key");
     return std::optional<IdempotentReply>(IdempotentReply{.fingerprint = q.column_blob(0),
                                                           .status = static_cast<unsigned>(q.column_integer(1)),
                                                           .body = q.column_string(2)});
   }
 
   Result<AccountRecord> account_get(std::string_view id) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT record FROM accounts WHERE id = ?");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT record FROM accounts WHERE id = ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(id);
     return q.row(account_from_row, fmt::format("no account {}", id), "reading an account");
   }
@@ -567,10 +663,10 @@ class SqliteStore final : public Store {
     }
     if (!group.empty()) sql += " AND id IN (SELECT account FROM account_groups WHERE name = ?)";
     sql += " ORDER BY id LIMIT ?";
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(sql);
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(sql);
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(after);
     if (!group.empty()) q.text(group);
     q.integer(static_cast<std::int64_t>(limit));
@@ -578,123 +674,244 @@ class SqliteStore final : public Store {
   }
 
   Result<std::size_t> account_count(std::string_view kind) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT count(*) FROM accounts WHERE ? = '' OR kind = ?");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT count(*) FROM accounts WHERE ? = '' OR kind = ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.text(kind).text(kind);
-    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "counting accounts");
+    if (q.step() != SQLITE_ROW) return db_error(reader.db.get(), "counting accounts");
     return static_cast<std::size_t>(q.column_integer(0));
   }
 
   Result<bool> bootstrap_used() override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT count(*) FROM bootstrap WHERE used IS NOT NULL");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT count(*) FROM bootstrap WHERE used IS NOT NULL");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
-    if (q.step() != SQLITE_ROW) return db_error(m_db.get(), "reading the bootstrap state");
+    Query q(reader.db.get(), *stmt);
+    if (q.step() != SQLITE_ROW) return db_error(reader.db.get(), "reading the bootstrap state");
     return q.column_integer(0) > 0;
   }
 
   Result<bool> bootstrap_valid(ByteView code_hash, StoreTime now) override {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached("SELECT code_hash FROM bootstrap WHERE id = 1 AND used IS NULL AND expires > ?");
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT code_hash FROM bootstrap WHERE id = 1 AND used IS NULL AND expires > ?");
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     q.integer(now);
     const int rc = q.step();
     if (rc == SQLITE_DONE) return false;
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading the bootstrap code");
+    if (rc != SQLITE_ROW) return db_error(reader.db.get(), "reading the bootstrap code");
     return constant_time_equal(q.column_blob(0), code_hash);
   }
 
   Result<void> check_writable() override {
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_writer.mutex);
     // Taking the write lock proves the file is writable and not held by a stuck writer.
-    if (auto begun = exec(m_db.get(), "BEGIN IMMEDIATE", "taking the database write lock"); !begun) return begun;
-    return exec(m_db.get(), "ROLLBACK", "releasing the database write lock");
+    if (auto begun = exec(m_writer.db.get(), "BEGIN IMMEDIATE", "taking the database write lock"); !begun) return begun;
+    return exec(m_writer.db.get(), "ROLLBACK", "releasing the database write lock");
   }
 
   std::string_view kind() const override { return "sqlite"; }
 
   Result<AuditHead> audit_head() override {
-    const std::lock_guard lock(m_mutex);
+    const std::lock_guard lock(m_writer.mutex);
     return head_locked();
   }
 
   Result<std::vector<AuditEntry>> audit_page(std::uint64_t after_seq, std::size_t limit) override {
-    const std::lock_guard lock(m_mutex);
-    sqlite3_stmt* stmt = m_page.get();
-    sqlite3_reset(stmt);
-    sqlite3_bind_int64(stmt, 1, static_cast<sqlite3_int64>(after_seq));
-    sqlite3_bind_int64(stmt, 2, static_cast<sqlite3_int64>(limit));
-    std::vector<AuditEntry> out;
-    int rc = SQLITE_ROW;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      AuditEntry entry;
-      entry.seq = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 0));
-      entry.event.time = column_text(stmt, 1);
-      entry.event.actor = column_text(stmt, 2);
-      entry.event.action = column_text(stmt, 3);
-      entry.event.resource = column_text(stmt, 4);
-      if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) entry.event.grant = column_text(stmt, 5);
-      // Stored as written; if the text was edited into something else, the chain check says so.
-      entry.event.detail = nlohmann::json::parse(column_text(stmt, 6), nullptr, false);
-      entry.prev = column_text(stmt, 7);
-      entry.hash = column_text(stmt, 8);
-      out.push_back(std::move(entry));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(
+        "SELECT seq, time, actor, action, resource, grant_id, detail, prev, hash FROM audit "
+        "WHERE seq > ? ORDER BY seq LIMIT ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.integer(static_cast<std::int64_t>(after_seq)).integer(static_cast<std::int64_t>(limit));
+    return q.rows(read_audit_entry, "reading audit entries");
+  }
+
+  Result<std::vector<AuditEntry>> audit_search(std::uint64_t after_seq, const AuditFilter& filter, std::size_t limit) override {
+    // Only the conditions asked for, so that SQLite can use the actor, resource and time indexes.
+    std::string sql = "SELECT seq, time, actor, action, resource, grant_id, detail, prev, hash FROM audit WHERE seq > ?";
+    if (!filter.since.empty()) sql += " AND time >= ?";
+    if (!filter.actor.empty()) sql += " AND actor = ?";
+    if (!filter.resource.empty()) sql += " AND resource = ?";
+    sql += " ORDER BY seq LIMIT ?";
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(sql);
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.integer(static_cast<std::int64_t>(after_seq));
+    if (!filter.since.empty()) q.text(filter.since);
+    if (!filter.actor.empty()) q.text(filter.actor);
+    if (!filter.resource.empty()) q.text(filter.resource);
+    q.integer(static_cast<std::int64_t>(limit));
+    return q.rows(read_audit_entry, "searching audit entries");
+  }
+
+  Result<void> access_nonce_insert(const AccessNonceRecord& n, StoreTime now) override {
+    const std::lock_guard lock(m_writer.mutex);
+    auto expired = m_writer.cached("DELETE FROM access_nonces WHERE expires <= ?");
+    if (!expired) return fail(expired.error());
+    if (auto dropped = Query(m_writer.db.get(), *expired).integer(now).run("dropping expired nonces"); !dropped) return dropped;
+    auto stmt = m_writer.cached("INSERT INTO access_nonces (nonce, principal, purpose, request_id, expires) VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_writer.db.get(), *stmt);
+    return q.text(n.nonce).text(n.principal).text(n.purpose).text(n.request_id).integer(n.expires).run("storing a nonce");
+  }
+
+  Result<AccessNonceRecord> access_nonce_get(std::string_view nonce, StoreTime now) override {
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT nonce, principal, purpose, request_id, expires FROM access_nonces WHERE nonce = ? AND expires > ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.text(nonce).integer(now);
+    return q.row(
+        [](const Query& r) {
+          return AccessNonceRecord{.nonce = r.column_string(0), .principal = r.column_string(1), .purpose = r.column_string(2),
+                                   .request_id = r.column_string(3), .expires = r.column_integer(4)};
+        },
+        "no such nonce, or it was used or has expired", "reading a nonce");
+  }
+
+  Result<AccessRequestRecord> access_request_get(std::string_view id) override {
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT record FROM access_requests WHERE id = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.text(id);
+    return q.row(access_request_from_row, fmt::format("no access request {}", id), "reading an access request");
+  }
+
+  Result<std::vector<AccessRequestRecord>> access_request_page(const AccessRequestQuery& query) override {
+    std::string sql = "SELECT record FROM access_requests WHERE 1";
+    if (query.before_created != 0) sql += " AND (created < :created OR (created = :created AND id < :id))";
+    if (!query.requester.empty()) sql += " AND requester = :requester";
+    if (!query.state.empty()) sql += " AND " + state_condition(query.state);
+    sql += " ORDER BY created DESC, id DESC LIMIT :limit";
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(sql);
+    if (!stmt) return fail(stmt.error());
+    auto bind = [&](const char* name, auto value) {
+      const int index = sqlite3_bind_parameter_index(*stmt, name);
+      if (index == 0) return;
+      if constexpr (std::is_integral_v<decltype(value)>) sqlite3_bind_int64(*stmt, index, static_cast<sqlite3_int64>(value));
+      else sqlite3_bind_text(*stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    };
+    Query q(reader.db.get(), *stmt);
+    bind(":created", query.before_created);
+    bind(":id", std::string_view(query.before_id));
+    bind(":requester", std::string_view(query.requester));
+    bind(":now", query.now);
+    bind(":limit", static_cast<std::int64_t>(query.limit));
+    return q.rows(access_request_from_row, "listing access requests");
+  }
+
+  Result<std::vector<AccessRequestRecord>> access_grants_of(std::string_view principal, StoreTime now) override {
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT record FROM access_requests WHERE requester = ? AND state = 'active' AND grant_end > ? ORDER BY id");
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.text(principal).integer(now);
+    return q.rows(access_request_from_row, "reading grants");
+  }
+
+  Result<std::size_t> account_group_count(std::string_view group) override {
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached("SELECT count(*) FROM account_groups WHERE name = ?");
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.text(group);
+    if (q.step() != SQLITE_ROW) return db_error(reader.db.get(), "counting a group's accounts");
+    return static_cast<std::size_t>(q.column_integer(0));
+  }
+
+  Result<bool> alert_insert(const AlertRecord& a) override {
+    const std::lock_guard lock(m_writer.mutex);
+    auto stmt = m_writer.cached(
+        "INSERT INTO alerts (key, rule, severity, time, actor, summary, entries) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (key) DO NOTHING");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_writer.db.get(), *stmt);
+    q.text(a.key).text(a.rule).text(a.severity).integer(a.time).text(a.actor).text(a.summary).json(a.entries);
+    if (auto r = q.run("storing an alert"); !r) return fail(r.error());
+    return q.changes() == 1;
+  }
+
+  Result<std::vector<AlertRecord>> alert_page(std::int64_t before_id, StoreTime since, std::span<const std::string> severities,
+                                              std::size_t limit) override {
+    std::string sql = "SELECT id, key, rule, severity, time, actor, summary, entries FROM alerts WHERE (? = 0 OR id < ?) AND time >= ?";
+    if (!severities.empty()) {
+      sql += " AND severity IN (?";
+      for (std::size_t i = 1; i < severities.size(); ++i) sql += ", ?";
+      sql += ")";
     }
-    if (rc != SQLITE_DONE) return db_error(m_db.get(), "reading audit entries");
-    return out;
+    sql += " ORDER BY id DESC LIMIT ?";
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(sql);
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.integer(before_id).integer(before_id).integer(since);
+    for (const auto& severity : severities) q.text(severity);
+    q.integer(static_cast<std::int64_t>(limit));
+    return q.rows(read_alert, "listing alerts");
   }
 
  private:
-  Result<AuditHead> head_locked() {
-    sqlite3_stmt* stmt = m_head.get();
-    sqlite3_reset(stmt);
-    const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) return AuditHead{};
-    if (rc != SQLITE_ROW) return db_error(m_db.get(), "reading the audit head");
-    return AuditHead{static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 0)), column_text(stmt, 1)};
-  }
+  // A reader connection, held (locked) for one query.
+  struct HeldReader {
+    Connection& connection;
+    std::unique_lock<std::mutex> lock;
+  };
 
-  Result<void> insert_locked(const AuditEntry& entry) {
-    sqlite3_stmt* stmt = m_insert.get();
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    sqlite3_bind_int64(stmt, 1, static_cast<sqlite3_int64>(entry.seq));
-    bind_text(stmt, 2, entry.event.time);
-    bind_text(stmt, 3, entry.event.actor);
-    bind_text(stmt, 4, entry.event.action);
-    bind_text(stmt, 5, entry.event.resource);
-    if (entry.event.grant) bind_text(stmt, 6, *entry.event.grant);
-    bind_text(stmt, 7, entry.event.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
-    bind_text(stmt, 8, entry.prev);
-    bind_text(stmt, 9, entry.hash);
-    if (sqlite3_step(stmt) != SQLITE_DONE) return db_error(m_db.get(), fmt::format("writing audit entry {}", entry.seq));
-    return {};
-  }
-
-  void rollback_locked() { sqlite3_exec(m_db.get(), "ROLLBACK", nullptr, nullptr, nullptr); }
-
-  // Statements are prepared once and kept; callers hold m_mutex.
-  Result<sqlite3_stmt*> cached(const std::string& sql) {
-    if (auto found = m_statements.find(sql); found != m_statements.end()) return found->second.get();
-    auto stmt = prepare(m_db.get(), sql);
-    if (!stmt) return fail(stmt.error());
-    return m_statements.emplace(sql, std::move(*stmt)).first->second.get();
+  // The first free reader, starting at a rotating index so that the load spreads; when all are
+  // busy, waits for the one at that index.
+  HeldReader take_reader() {
+    const std::size_t start = m_next_reader.fetch_add(1, std::memory_order_relaxed) % k_read_connections;
+    for (std::size_t i = 0; i < k_read_connections; ++i) {
+      Connection& reader = m_readers[(start + i) % k_read_connections];
+      if (std::unique_lock lock(reader.mutex, std::try_to_lock); lock.owns_lock()) return {reader, std::move(lock)};
+    }
+    return {m_readers[start], std::unique_lock(m_readers[start].mutex)};
   }
 
   Result<TokenRecord> token_where(std::string_view condition, const std::function<void(Query&)>& bind) {
-    const std::lock_guard lock(m_mutex);
-    auto stmt = cached(fmt::format("SELECT {} FROM tokens WHERE {}", k_token_columns, condition));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(fmt::format("SELECT {} FROM tokens WHERE {}", k_token_columns, condition));
     if (!stmt) return fail(stmt.error());
-    Query q(m_db.get(), *stmt);
+    Query q(reader.db.get(), *stmt);
     bind(q);
     return q.row(read_token, "no such token", "reading a token");
   }
 
-  // The writes of audit_commit, inside its transaction (m_mutex held).
+  // These run on the writer, with m_writer.mutex held.
+  Result<AuditHead> head_locked() {
+    auto stmt = m_writer.cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_writer.db.get(), *stmt);
+    const int rc = q.step();
+    if (rc == SQLITE_DONE) return AuditHead{};
+    if (rc != SQLITE_ROW) return db_error(m_writer.db.get(), "reading the audit head");
+    return AuditHead{static_cast<std::uint64_t>(q.column_integer(0)), q.column_string(1)};
+  }
+
+  // Errors: internal, a broken uniqueness rule too (unlike Query::run).
+  Result<void> insert_locked(const AuditEntry& entry) {
+    auto stmt = m_writer.cached(
+        "INSERT INTO audit (seq, time, actor, action, resource, grant_id, detail, prev, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_writer.db.get(), *stmt);
+    q.integer(static_cast<std::int64_t>(entry.seq)).text(entry.event.time).text(entry.event.actor);
+    q.text(entry.event.action).text(entry.event.resource).optional_text(entry.event.grant);
+    q.text(entry.event.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+    q.text(entry.prev).text(entry.hash);
+    if (q.step() != SQLITE_DONE) return db_error(m_writer.db.get(), fmt::format("writing audit entry {}", entry.seq));
+    return {};
+  }
+
+  void rollback_locked() { sqlite3_exec(m_writer.db.get(), "ROLLBACK", nullptr, nullptr, nullptr); }
+
+  // The writes of audit_commit, inside its transaction (on the writer, m_writer.mutex held).
   class Transaction final : public StoreTransaction {
    public:
     explicit Transaction(SqliteStore& store) : m_store(store) {}
@@ -762,6 +979,25 @@ class SqliteStore final : public Store {
       }
       return {};
     }
+    Result<void> access_nonce_take(std::string_view nonce) override {
+      return run_one("DELETE FROM access_nonces WHERE nonce = ?", "using a nonce", [&](Query& q) { q.text(nonce); });
+    }
+    Result<AccessRequestRecord> access_request_get(std::string_view id) override {
+      auto stmt = m_store.m_writer.cached("SELECT record FROM access_requests WHERE id = ?");
+      if (!stmt) return fail(stmt.error());
+      Query q(m_store.m_writer.db.get(), *stmt);
+      q.text(id);
+      return q.row(access_request_from_row, fmt::format("no access request {}", id), "reading an access request");
+    }
+    Result<void> access_request_put(const AccessRequestRecord& r) override {
+      return run(
+          "INSERT INTO access_requests (id, requester, state, created, pending_until, grant_end, record) VALUES (?, ?, ?, ?, ?, ?, ?) "
+          "ON CONFLICT (id) DO UPDATE SET state = excluded.state, grant_end = excluded.grant_end, record = excluded.record",
+          "storing an access request", [&](Query& q) {
+            q.text(r.id).text(r.requester).text(r.state).integer(r.created).integer(r.pending_until).integer(r.grant_end);
+            q.json(access_request_record_json(r));
+          });
+    }
     Result<void> bootstrap_take(ByteView code_hash, StoreTime when) override {
       auto taken = run_one("UPDATE bootstrap SET used = ? WHERE id = 1 AND used IS NULL AND code_hash = ?",
                            "using the bootstrap code", [&](Query& q) { q.integer(when).blob(code_hash); });
@@ -772,17 +1008,17 @@ class SqliteStore final : public Store {
 
    private:
     Result<void> run(const std::string& sql, std::string_view what, const std::function<void(Query&)>& bind) {
-      auto stmt = m_store.cached(sql);
+      auto stmt = m_store.m_writer.cached(sql);
       if (!stmt) return fail(stmt.error());
-      Query q(m_store.m_db.get(), *stmt);
+      Query q(m_store.m_writer.db.get(), *stmt);
       bind(q);
       return q.run(what);
     }
     // As run(), for a statement that must change exactly one row (else not_found).
     Result<void> run_one(const std::string& sql, std::string_view what, const std::function<void(Query&)>& bind) {
-      auto stmt = m_store.cached(sql);
+      auto stmt = m_store.m_writer.cached(sql);
       if (!stmt) return fail(stmt.error());
-      Query q(m_store.m_db.get(), *stmt);
+      Query q(m_store.m_writer.db.get(), *stmt);
       bind(q);
       if (auto r = q.run(what); !r) return r;
       if (q.changes() != 1) return fail(ErrorCategory::not_found, fmt::format("store: {}: no such row", what));
@@ -791,12 +1027,9 @@ class SqliteStore final : public Store {
     SqliteStore& m_store;
   };
 
-  std::mutex m_mutex;  // one connection, one statement set: one caller at a time
-  DbPtr m_db;
-  StmtPtr m_insert;
-  StmtPtr m_head;
-  StmtPtr m_page;
-  std::map<std::string, StmtPtr, std::less<>> m_statements;
+  Connection m_writer;  // every write, and the audit head (read as the writer sees it)
+  std::array<Connection, k_read_connections> m_readers;  // every other read; closed before the writer
+  std::atomic<std::size_t> m_next_reader{0};
 };
 
 Result<int> user_version(sqlite3* db) {
@@ -829,6 +1062,21 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
   return {};
 }
 
+// One connection to the file at `path`; `mode` is SQLITE_OPEN_READWRITE or SQLITE_OPEN_READONLY.
+// Errors: usage (cannot open it).
+Result<DbPtr> open_connection(const std::string& path, int mode) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, mode | SQLITE_OPEN_FULLMUTEX, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    return fail(ErrorCategory::usage,
+                fmt::format("cannot open the database {}: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
 }  // namespace
 
 int sqlite_schema_version() { return static_cast<int>(k_migrations.size()); }
@@ -840,24 +1088,23 @@ Result<std::unique_ptr<Store>> sqlite_store_open(const std::string& path) {
   } else {
     return fail(ErrorCategory::usage, fmt::format("cannot open or create the database {}: {}", path, std::strerror(errno)));
   }
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  DbPtr db(raw);
-  if (rc != SQLITE_OK) {
-    return fail(ErrorCategory::usage,
-                fmt::format("cannot open the database {}: {}", path, raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-  }
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), 5000);
+  auto writer = open_connection(path, SQLITE_OPEN_READWRITE);
+  if (!writer) return fail(writer.error());
+  sqlite3* db = writer->get();
   // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable before it
   // returns, which the audit rule (no response before its row is on disk) relies on.
   for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
-    if (auto r = exec(db.get(), pragma, pragma); !r) return fail(ErrorCategory::usage, fmt::format("{}: {}", path, r.error().message));
+    if (auto r = exec(db, pragma, pragma); !r) return fail(ErrorCategory::usage, fmt::format("{}: {}", path, r.error().message));
   }
-  if (auto r = migrate(db.get(), path); !r) return fail(r.error());
-  auto store = std::make_unique<SqliteStore>(std::move(db));
-  if (auto r = store->prepare_statements(); !r) return fail(r.error());
-  return std::unique_ptr<Store>(std::move(store));
+  if (auto r = migrate(db, path); !r) return fail(r.error());
+  // Only now, so that no reader has seen an older schema (and none holds the file while it changes).
+  std::array<DbPtr, k_read_connections> readers;
+  for (auto& reader : readers) {
+    auto opened = open_connection(path, SQLITE_OPEN_READONLY);
+    if (!opened) return fail(opened.error());
+    reader = std::move(*opened);
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*writer), std::move(readers)));
 }
 
 }  // namespace acctsec::server

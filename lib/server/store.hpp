@@ -15,6 +15,7 @@
 #include "core/audit_chain.hpp"
 #include "core/bytes.hpp"
 #include "core/error.hpp"
+#include "server/access_request.hpp"
 #include "server/account_posture.hpp"
 #include "server/store_time.hpp"
 
@@ -89,6 +90,36 @@ struct IdempotentReply {
   std::string body;
 };
 
+// An alert a detection rule raised (api/openapi.yaml Alert). `key` makes raising it idempotent: the
+// same rule over the same entries raises one alert, however often the rule is evaluated.
+struct AlertRecord {
+  std::int64_t id = 0;  // given by the store
+  std::string key;
+  std::string rule;
+  std::string severity;
+  StoreTime time = 0;
+  std::string actor;
+  std::string summary;
+  std::vector<std::uint64_t> entries;
+};
+
+// Which audit entries a listing wants; empty members match everything.
+struct AuditFilter {
+  std::string since;  // RFC 3339 UTC, as entries store their time
+  std::string actor;
+  std::string resource;
+};
+
+// Which access requests a listing wants, newest first.
+struct AccessRequestQuery {
+  StoreTime before_created = 0;  // with before_id, the last of the previous page; 0: from the newest
+  std::string before_id;
+  std::string requester;  // empty: anyone's
+  std::string state;      // effective state at `now`; empty: any
+  StoreTime now = 0;
+  std::size_t limit = 100;
+};
+
 // Writes inside the audit writer's transaction (Store::audit_commit). Errors: not_found (the row
 // to change or take is not there), rejected (a uniqueness rule: the name or id exists), internal.
 class StoreTransaction {
@@ -111,6 +142,12 @@ class StoreTransaction {
   virtual Result<void> account_insert(const AccountRecord& account) = 0;
   // Marks the one-time bootstrap code used; rejected when it was used already.
   virtual Result<void> bootstrap_take(ByteView code_hash, StoreTime when) = 0;
+  // Uses up a signing nonce; not_found when it is already gone.
+  virtual Result<void> access_nonce_take(std::string_view nonce) = 0;
+  // The request as this transaction sees it (reviews read-modify-write inside it). Errors: not_found.
+  virtual Result<AccessRequestRecord> access_request_get(std::string_view id) = 0;
+  // Inserts or replaces the request.
+  virtual Result<void> access_request_put(const AccessRequestRecord& request) = 0;
 };
 
 // A change to the store and the audit event that records it, stored together or not at all.
@@ -144,6 +181,9 @@ class AuditStore {
 
   // The stored head. Errors: internal.
   virtual Result<AuditHead> audit_head() = 0;
+
+  // Up to `limit` entries after `after_seq` in seq order that match `filter`. Errors: internal.
+  virtual Result<std::vector<AuditEntry>> audit_search(std::uint64_t after_seq, const AuditFilter& filter, std::size_t limit) = 0;
 
   // Up to `limit` entries with seq greater than `after_seq`, in seq order. Errors: internal.
   virtual Result<std::vector<AuditEntry>> audit_page(std::uint64_t after_seq, std::size_t limit) = 0;
@@ -208,6 +248,31 @@ class AccountStore {
   virtual Result<std::size_t> account_count(std::string_view kind) = 0;
 };
 
-class Store : public AuditStore, public IdentityStore, public AccountStore {};
+// Access requests and their grants, signing nonces, and the alerts detection raised. Requests
+// change only through StoreTransaction (audited); nonces and alerts are written directly: a nonce
+// changes nothing until it is used, and an alert is derived from audit entries already stored.
+class AccessStore {
+ public:
+  virtual ~AccessStore() = default;
+  // Stores a nonce, dropping those that expired before `now`. Errors: internal.
+  virtual Result<void> access_nonce_insert(const AccessNonceRecord& nonce, StoreTime now) = 0;
+  // Errors: not_found (unknown, used or expired at `now`), internal.
+  virtual Result<AccessNonceRecord> access_nonce_get(std::string_view nonce, StoreTime now) = 0;
+  // Errors: not_found, internal.
+  virtual Result<AccessRequestRecord> access_request_get(std::string_view id) = 0;
+  virtual Result<std::vector<AccessRequestRecord>> access_request_page(const AccessRequestQuery& query) = 0;
+  // `principal`'s requests that are active grants at `now`. Errors: internal.
+  virtual Result<std::vector<AccessRequestRecord>> access_grants_of(std::string_view principal, StoreTime now) = 0;
+  // How many accounts belong to `group`. Errors: internal.
+  virtual Result<std::size_t> account_group_count(std::string_view group) = 0;
+  // Stores the alert unless one with its key exists; returns whether it was new. Errors: internal.
+  virtual Result<bool> alert_insert(const AlertRecord& alert) = 0;
+  // Alerts with id below `before_id` (0: from the newest), newest first, at or after `since` and of
+  // one of `severities` (empty: any), at most `limit`. Errors: internal.
+  virtual Result<std::vector<AlertRecord>> alert_page(std::int64_t before_id, StoreTime since, std::span<const std::string> severities,
+                                                      std::size_t limit) = 0;
+};
+
+class Store : public AuditStore, public IdentityStore, public AccountStore, public AccessStore {};
 
 }  // namespace acctsec::server

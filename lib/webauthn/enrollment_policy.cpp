@@ -21,6 +21,10 @@ constexpr std::array<std::string_view, 10> k_policy_keys = {
     "require_discoverable", "min_keys_per_account", "max_mds_age",
     "allow_virtual_keys"};
 
+// Tables of the same file that only `acctsec serve` reads (server/server_policy.hpp checks them),
+// so that one policy file serves both the CLI and the server.
+constexpr std::array<std::string_view, 3> k_server_tables = {"access", "groups", "detection"};
+
 std::string where(const toml::node& node, const std::string& source) {
   const auto& begin = node.source().begin;
   return fmt::format("{}:{}:{}", source, begin.line, begin.column);
@@ -135,8 +139,10 @@ Result<EnrollmentPolicy> enrollment_policy_parse(std::string_view toml_text, con
   EnrollmentPolicy policy;
   policy.source = source;
   for (const auto& [key, node] : root) {
-    if (key.str() != "enrollment")
-      return fail(ErrorCategory::usage, fmt::format("{}: unknown policy table or key '{}' (expected [enrollment])", where(node, source), key.str()));
+    if (key.str() != "enrollment" &&
+        std::find(k_server_tables.begin(), k_server_tables.end(), key.str()) == k_server_tables.end())
+      return fail(ErrorCategory::usage, fmt::format("{}: unknown policy table or key '{}' (expected [enrollment], [access], [groups] or "
+                                                    "[detection])", where(node, source), key.str()));
   }
   const auto* table = root["enrollment"].as_table();
   if (table == nullptr) return fail(ErrorCategory::usage, source + ": the policy has no [enrollment] table");

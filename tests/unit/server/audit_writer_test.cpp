@@ -38,6 +38,9 @@ class FailingStore final : public AuditStore {
   Result<AuditHead> audit_head() override { return m_inner.audit_head(); }
   Result<void> check_writable() override { return m_inner.check_writable(); }
   std::string_view kind() const override { return m_inner.kind(); }
+  Result<std::vector<AuditEntry>> audit_search(std::uint64_t after, const AuditFilter& filter, std::size_t limit) override {
+    return m_inner.audit_search(after, filter, limit);
+  }
   Result<std::vector<AuditEntry>> audit_page(std::uint64_t after, std::size_t limit) override {
     return m_inner.audit_page(after, limit);
   }

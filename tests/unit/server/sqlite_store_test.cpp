@@ -1,8 +1,15 @@
 #include "server/sqlite_store.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
 
 #include "unit/fido/virtual/scratch_dir.hpp"
 
@@ -46,6 +53,56 @@ std::string pragma_text(const std::string& path, const char* pragma) {
   sqlite3_close(db);
   return out;
 }
+
+AuditEvent event(std::string action, std::string resource) {
+  return AuditEvent{.time = "2026-12-01T22:00:00Z", .actor = "admin", .action = std::move(action),
+                    .resource = std::move(resource), .grant = std::nullopt, .detail = nlohmann::json::object()};
+}
+
+AccountRecord account(const std::string& id, StoreTime created) {
+  AccountRecord a;
+  a.id = id;
+  a.methods.push_back(AccountMethod{"totp", "phone", created, std::nullopt});
+  a.created = created;
+  return a;
+}
+
+TokenRecord api_token(int n) {
+  return TokenRecord{.id = "t-" + std::to_string(n), .kind = "api", .hash = Bytes(32, static_cast<std::uint8_t>(n)),
+                     .principal = "admin@example.com", .name = "token " + std::to_string(n), .scopes = {"accounts:read"},
+                     .created = n, .expires = n + 3600, .revoked = std::nullopt, .last_used = std::nullopt};
+}
+
+// Commits `writes` after the stored head and says whether every one of them was stored.
+bool commit_all(Store& store, std::vector<AuditedWrite> writes) {
+  const auto head = store.audit_head();
+  if (!head) return false;
+  const auto results = store.audit_commit(*head, writes);
+  if (!results) return false;
+  for (const auto& result : *results)
+    if (!result) return false;
+  return true;
+}
+
+// A flag that threads wait for; opening it again does nothing.
+class Gate {
+ public:
+  void open() {
+    m_open = true;
+    m_open.notify_all();
+  }
+  void wait() const { m_open.wait(false); }
+
+ private:
+  std::atomic<bool> m_open{false};
+};
+
+// Opens the gate on the way out of a scope, so that a thread waiting for it finishes (and the
+// future that waits for that thread returns) even when a check failed first.
+struct OpenOnExit {
+  Gate& gate;
+  ~OpenOnExit() { gate.open(); }
+};
 
 }  // namespace
 
@@ -157,5 +214,144 @@ TEST_SUITE("server::sqlite_store") {
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().category == ErrorCategory::usage);
     CHECK(store.error().message.find("/nonexistent-dir/acctsec.db") != std::string::npos);
+  }
+
+  TEST_CASE("reads go on beside an open write transaction, see only what it committed, and see it on every reader") {
+    using namespace std::chrono_literals;
+    test::ScratchDir dir;
+    auto opened = sqlite_store_open(dir.file("acctsec.db"));
+    REQUIRE(opened.has_value());
+    Store& store = **opened;
+    REQUIRE(store.audit_append(entries_after(AuditHead{}, 2)).has_value());
+    const auto head = store.audit_head();
+    REQUIRE(head.has_value());
+    // Every reader has run a query (and ended its read) before the write, so a reader that kept
+    // its old snapshot would miss the row afterwards.
+    for (int i = 0; i < 8; ++i) CHECK_FALSE(store.principal_get("carol@example.com").has_value());
+
+    std::promise<void> inside;  // the change has run and holds the transaction open
+    auto in_transaction = inside.get_future();
+    std::vector<AuditedWrite> writes(1);
+    writes[0].event = event("principal.created", "principal:carol@example.com");
+    Gate release;
+    writes[0].change = [&](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+      auto inserted = tx.principal_insert(PrincipalRecord{.name = "carol@example.com", .display_name = "Carol",
+                                                          .roles = {"admin"}, .user_handle = Bytes{1, 2, 3}, .created = 7});
+      inside.set_value();
+      release.wait();
+      return inserted;
+    };
+    auto commit = std::async(std::launch::async, [&] { return store.audit_commit(*head, writes); });
+    const OpenOnExit open_on_exit{release};
+    REQUIRE(in_transaction.wait_for(10s) == std::future_status::ready);
+
+    // The timeout only keeps a broken store from hanging the suite; with one connection the reads
+    // would wait for the writer, which waits for `release`.
+    auto during = std::async(std::launch::async, [&] {
+      return std::pair{store.principal_get("carol@example.com"), store.audit_page(0, 100)};
+    });
+    const bool read_beside_the_writer = during.wait_for(10s) == std::future_status::ready;
+    release.open();
+    CHECK(read_beside_the_writer);
+    const auto [principal_before, page_before] = during.get();
+    if (read_beside_the_writer) {
+      REQUIRE_FALSE(principal_before.has_value());
+      CHECK(principal_before.error().category == ErrorCategory::not_found);
+      REQUIRE(page_before.has_value());
+      CHECK(page_before->size() == 2);
+    }
+
+    const auto committed = commit.get();
+    REQUIRE(committed.has_value());
+    REQUIRE(committed->size() == 1);
+    REQUIRE((*committed)[0].has_value());
+    CHECK((*committed)[0]->seq == 3);
+    for (int i = 0; i < 8; ++i) {  // twice round the pool
+      const auto principal = store.principal_get("carol@example.com");
+      REQUIRE(principal.has_value());
+      CHECK(principal->display_name == "Carol");
+      CHECK(principal->roles == std::vector<std::string>{"admin"});
+      const auto page = store.audit_page(0, 100);
+      REQUIRE(page.has_value());
+      REQUIRE(page->size() == 3);
+      CHECK(page->back().hash == (*committed)[0]->hash);
+      CHECK(store.principal_count().value_or(0) == 1);
+    }
+    CHECK(store.audit_head()->seq == 3);
+  }
+
+  TEST_CASE("many threads read correct rows while the writer commits, and each sees every commit made before its read") {
+    test::ScratchDir dir;
+    auto opened = sqlite_store_open(dir.file("acctsec.db"));
+    REQUIRE(opened.has_value());
+    Store& store = **opened;
+    constexpr int k_seeded = 50;
+    {
+      std::vector<AuditedWrite> seed;
+      for (int i = 0; i < k_seeded; ++i) {
+        seed.push_back(AuditedWrite{.change = [i](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+                                      if (auto r = tx.account_insert(account(fmt::format("c-{:04}", i), i)); !r) return r;
+                                      return tx.token_insert(api_token(i));
+                                    },
+                                    .event = event("seed", fmt::format("account:c-{:04}", i))});
+      }
+      REQUIRE(commit_all(store, std::move(seed)));
+    }
+
+    // The writer commits one account at a time; `published` is how many of them have committed
+    // (audit_commit returned). Readers go on until the writer is done, so every commit lands
+    // among reads.
+    constexpr int k_commits = 50;
+    std::atomic<int> published{0};
+    std::atomic<bool> writer_done{false};
+    std::atomic<bool> writer_failed{false};
+    constexpr int k_threads = 8;
+    constexpr int k_reads = 200;  // each, at least
+    std::atomic<int> wrong{0};
+    std::atomic<int> reads_after_a_commit{0};
+    {
+      std::jthread writer([&] {
+        for (int n = 0; n < k_commits; ++n) {
+          std::vector<AuditedWrite> one;
+          one.push_back(AuditedWrite{.change = [n](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+                                       return tx.account_insert(account(fmt::format("w-{:06}", n), 1000 + n));
+                                     },
+                                     .event = event("account.created", fmt::format("account:w-{:06}", n))});
+          if (!commit_all(store, std::move(one))) {
+            writer_failed = true;
+            break;
+          }
+          published = n + 1;
+        }
+        writer_done = true;
+      });
+      std::vector<std::jthread> readers;
+      for (int t = 0; t < k_threads; ++t) {
+        readers.emplace_back([&, t] {
+          for (int i = 0; i < k_reads || !writer_done; ++i) {
+            const int n = (t * k_reads + i) % k_seeded;
+            const auto seeded = store.account_get(fmt::format("c-{:04}", n));
+            if (!seeded || account_record_json(*seeded) != account_record_json(account(fmt::format("c-{:04}", n), n))) ++wrong;
+            const auto token = store.token_by_hash(Bytes(32, static_cast<std::uint8_t>(n)));
+            if (!token || token->id != api_token(n).id || token->scopes != api_token(n).scopes) ++wrong;
+            // Read-your-writes: a commit that returned before this read began is there, whichever
+            // reader serves it.
+            if (const int committed = published; committed > 0) {
+              const auto latest = store.account_get(fmt::format("w-{:06}", committed - 1));
+              if (!latest || latest->created != 1000 + committed - 1) ++wrong;
+              const auto count = store.account_count("");
+              if (!count || *count < static_cast<std::size_t>(k_seeded + committed)) ++wrong;
+              ++reads_after_a_commit;
+            }
+          }
+        });
+      }
+    }  // joins the readers, then the writer
+    CHECK_FALSE(writer_failed.load());
+    CHECK(published.load() == k_commits);
+    CHECK(wrong.load() == 0);
+    CHECK(reads_after_a_commit.load() > 0);
+    CHECK(*store.account_count("") == static_cast<std::size_t>(k_seeded + k_commits));
+    CHECK(store.audit_head()->seq == static_cast<std::uint64_t>(k_seeded + k_commits));  // an entry per write
   }
 }
