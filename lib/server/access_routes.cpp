@@ -52,27 +52,18 @@ class AccessRoutes : public std::enable_shared_from_this<AccessRoutes> {
       : m_store(store), m_writer(writer), m_waits(waits), m_options(std::move(options)), m_policy(*m_options.policy) {}
 
   void add(Router& router) {
+    const auto self = shared_from_this();
     const RouteAccess session{.open = false, .any_session = true, .roles = {}, .scopes = {}};
-    route(router, "GET", "/v1/policy/access", session, &AccessRoutes::policy);
-    route(router, "POST", "/v1/access-requests/challenges", session, &AccessRoutes::challenge);
-    route(router, "GET", "/v1/access-requests", session, &AccessRoutes::list);
-    route(router, "POST", "/v1/access-requests", session, &AccessRoutes::create);
-    route(router, "GET", "/v1/access-requests/{requestId}", session, &AccessRoutes::show);
-    route(router, "POST", "/v1/access-requests/{requestId}/reviews", session, &AccessRoutes::review);
-    route(router, "POST", "/v1/access-requests/{requestId}/revoke", session, &AccessRoutes::revoke);
+    add_authorized(router, m_store, "GET", "/v1/policy/access", session, self, &AccessRoutes::policy);
+    add_authorized(router, m_store, "POST", "/v1/access-requests/challenges", session, self, &AccessRoutes::challenge);
+    add_authorized(router, m_store, "GET", "/v1/access-requests", session, self, &AccessRoutes::list);
+    add_authorized(router, m_store, "POST", "/v1/access-requests", session, self, &AccessRoutes::create);
+    add_authorized(router, m_store, "GET", "/v1/access-requests/{requestId}", session, self, &AccessRoutes::show);
+    add_authorized(router, m_store, "POST", "/v1/access-requests/{requestId}/reviews", session, self, &AccessRoutes::review);
+    add_authorized(router, m_store, "POST", "/v1/access-requests/{requestId}/revoke", session, self, &AccessRoutes::revoke);
   }
 
  private:
-  using Method = void (AccessRoutes::*)(HttpRequest&&, const Caller&, Respond);
-
-  void route(Router& router, std::string_view method, std::string_view pattern, RouteAccess access, Method handler) {
-    router.add(method, pattern,
-               authorized(m_store, std::move(access),
-                          [self = shared_from_this(), handler](HttpRequest&& request, const std::optional<Caller>& caller, Respond respond) {
-                            ((*self).*handler)(std::move(request), *caller, std::move(respond));
-                          }));
-  }
-
   const AccessPolicy& access() const { return m_policy.access; }
 
   // Admins, auditors and anyone who may review some kind of request see every request.
@@ -231,23 +222,44 @@ class AccessRoutes : public std::enable_shared_from_this<AccessRoutes> {
     }, [](const Error&) { return unauthorized_response("The nonce was used already; get a new challenge and sign again."); });
   }
 
+  // The members every signed body has: the nonce and the assertion over the challenge.
+  struct Signature {
+    std::optional<std::string> nonce;
+    std::optional<webauthn::AuthenticationResponse> assertion;
+  };
+  static Signature read_signature(RequestBody& body) {
+    Signature out;
+    out.nonce = body.string("nonce", true, 1, 128);
+    out.assertion = read_response(body, [](const nlohmann::json& json) { return webauthn::authentication_response_from_json(json); },
+                                  "assertion");
+    return out;
+  }
+
+  // Whether the caller's key signed `digest_input` with the caller's nonce for `purpose`: the
+  // verified assertion, or nullopt once the failure is answered (a bad signature recorded).
+  std::optional<StaffAssertion> verify_signed(const Caller& caller, std::string_view purpose, std::string_view request_id,
+                                              const Signature& signature, const std::string& digest_input, std::string resource,
+                                              Respond& respond) {
+    if (!usable_nonce(*signature.nonce, caller, purpose, request_id, respond)) return std::nullopt;
+    StaffAssertion checked = staff_assertion_verify(m_store, m_options.rp, caller.principal, access_challenge(digest_input),
+                                                    m_policy.enrollment.require_user_verification, *signature.assertion);
+    if (checked.reasons.empty()) return checked;
+    refuse_signature(caller, purpose, std::move(resource), *signature.nonce, checked, *signature.assertion, std::move(respond));
+    return std::nullopt;
+  }
+
   void create(HttpRequest&& request, const Caller& caller, Respond respond) {
     RequestBody body(request.body);
     auto justification = read_justification(body);
-    auto nonce = body.string("nonce", true, 1, 128);
-    auto assertion = read_response(body, [](const nlohmann::json& json) { return webauthn::authentication_response_from_json(json); },
-                                   "assertion");
+    const Signature signature = read_signature(body);
     if (!body.finish()) return respond(body.problem());
     auto idempotent = idempotency_begin(m_store, request, caller, respond);
     if (!idempotent) return;
     if (auto refusal = request_refusal(caller, *justification)) return respond(std::move(*refusal));
-    if (!usable_nonce(*nonce, caller, "request", "", respond)) return;
-
-    const std::string digest_input = justification_digest_input(caller.principal, *justification, *nonce);
-    const StaffAssertion checked = staff_assertion_verify(m_store, m_options.rp, caller.principal, access_challenge(digest_input),
-                                                          m_policy.enrollment.require_user_verification, *assertion);
-    if (!checked.reasons.empty())
-      return refuse_signature(caller, "request", "principal:" + caller.principal, *nonce, checked, *assertion, std::move(respond));
+    const auto& nonce = signature.nonce;
+    const auto checked = verify_signed(caller, "request", "", signature, justification_digest_input(caller.principal, *justification, *nonce),
+                                       "principal:" + caller.principal, respond);
+    if (!checked) return;
 
     const StoreTime now = store_now();
     AccessRequestRecord record;
@@ -258,8 +270,8 @@ class AccessRoutes : public std::enable_shared_from_this<AccessRoutes> {
     record.created = now;
     record.pending_until = now + access().pending_expiry.count();
     record.approvals_required = access_approvals_required(access(), *access_resource_kind(justification->resource));
-    record.signed_with = checked.credential->id;
-    const std::uint32_t counter = checked.verdict.sign_count;
+    record.signed_with = checked->credential->id;
+    const std::uint32_t counter = checked->verdict.sign_count;
     const std::string reply = access_request_json(record, now).dump();
     AuditedWrite write{.change = [record, nonce = *nonce, counter, now, idempotent = *idempotent, reply](StoreTransaction& tx,
                                                                                                        AuditEvent&) -> Result<void> {
@@ -347,27 +359,22 @@ class AccessRoutes : public std::enable_shared_from_this<AccessRoutes> {
     RequestBody body(request.body);
     auto decision = body.choice("decision", true, k_decisions);
     auto reason = body.string("reason", true, 1, 2000);
-    auto nonce = body.string("nonce", true, 1, 128);
-    auto assertion = read_response(body, [](const nlohmann::json& json) { return webauthn::authentication_response_from_json(json); },
-                                   "assertion");
+    const Signature signature = read_signature(body);
     if (!body.finish()) return respond(body.problem());
     auto idempotent = idempotency_begin(m_store, request, caller, respond);
     if (!idempotent) return;
     auto target = visible_request(id, caller, respond);
     if (!target) return;
     if (auto refusal = review_refusal(caller, *target)) return respond(std::move(*refusal));
-    if (!usable_nonce(*nonce, caller, "review", id, respond)) return;
-
-    const std::string digest_input = review_digest_input(caller.principal, id, *decision, *reason, *nonce);
-    const StaffAssertion checked = staff_assertion_verify(m_store, m_options.rp, caller.principal, access_challenge(digest_input),
-                                                          m_policy.enrollment.require_user_verification, *assertion);
-    if (!checked.reasons.empty())
-      return refuse_signature(caller, "review", "request:" + id, *nonce, checked, *assertion, std::move(respond));
+    const auto& nonce = signature.nonce;
+    const auto checked = verify_signed(caller, "review", id, signature, review_digest_input(caller.principal, id, *decision, *reason, *nonce),
+                                       "request:" + id, respond);
+    if (!checked) return;
 
     const StoreTime now = store_now();
     const ReviewRecord review{.reviewer = caller.principal, .decision = *decision, .reason = *reason, .at = now,
-                              .signed_with = checked.credential->id};
-    const std::uint32_t counter = checked.verdict.sign_count;
+                              .signed_with = checked->credential->id};
+    const std::uint32_t counter = checked->verdict.sign_count;
     auto outcome = std::make_shared<std::string>();
     AuditedWrite write{
         .change = [id, review, nonce = *nonce, counter, now, idempotent = *idempotent, outcome](StoreTransaction& tx,

@@ -43,13 +43,13 @@ std::vector<std::string> posture_shortfalls(const PostureSummary& s, std::span<c
   return out;
 }
 
-namespace {
-
-nlohmann::json channels_json(const std::vector<AccountChannel>& channels) {
+nlohmann::json account_channels_json(const std::vector<AccountChannel>& channels) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : channels) out.push_back({{"type", c.type}, {"verified", c.verified}});
   return out;
 }
+
+namespace {
 
 std::vector<AccountChannel> channels_from(const nlohmann::json& json) {
   std::vector<AccountChannel> out;
@@ -71,8 +71,8 @@ nlohmann::json account_record_json(const AccountRecord& a) {
           {"twoFactorEnforced", a.two_factor_enforced},
           {"methods", methods},
           {"resetProtection", a.reset_protection},
-          {"resetChannels", channels_json(a.reset_channels)},
-          {"recoveryChannels", channels_json(a.recovery_channels)},
+          {"resetChannels", account_channels_json(a.reset_channels)},
+          {"recoveryChannels", account_channels_json(a.recovery_channels)},
           {"groups", a.groups},
           {"created", a.created}};
 }

@@ -64,6 +64,8 @@ std::optional<bool> posture_matches(const PostureSummary& summary, std::string_v
 std::vector<std::string> posture_shortfalls(const PostureSummary& summary, std::span<const std::string> required);
 
 nlohmann::json account_record_json(const AccountRecord& account);
+// [{"type", "verified"}...], as both the stored record and api/openapi.yaml show channels.
+nlohmann::json account_channels_json(const std::vector<AccountChannel>& channels);
 // Errors: usage (not an account record).
 Result<AccountRecord> account_record_from_json(const nlohmann::json& json);
 

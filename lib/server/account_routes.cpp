@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 
 #include "server/authorize.hpp"
 #include "server/identity_json.hpp"
@@ -52,12 +53,6 @@ nlohmann::json recent_events(const AccountRecord& account) {
   return out;
 }
 
-nlohmann::json channels(const std::vector<AccountChannel>& list) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : list) out.push_back({{"type", c.type}, {"verified", c.verified}});
-  return out;
-}
-
 }  // namespace
 
 nlohmann::json account_summary_json(const AccountRecord& account, const ServerPolicy& policy) {
@@ -95,8 +90,8 @@ nlohmann::json account_security_json(const AccountRecord& account, const ServerP
           {"account", account.id},
           {"kind", account.kind},
           {"twoFactor", {{"enabled", summary.two_factor}, {"enforced", account.two_factor_enforced}, {"methods", methods}}},
-          {"resetProtection", {{"enabled", account.reset_protection}, {"channels", channels(account.reset_channels)}}},
-          {"recoveryChannels", channels(account.recovery_channels)},
+          {"resetProtection", {{"enabled", account.reset_protection}, {"channels", account_channels_json(account.reset_channels)}}},
+          {"recoveryChannels", account_channels_json(account.recovery_channels)},
           {"groups", groups},
           {"recentEvents", recent_events(account)},
           {"grant", grant}};
@@ -110,28 +105,42 @@ class AccountRoutes : public std::enable_shared_from_this<AccountRoutes> {
       : m_store(store), m_writer(writer), m_policy(std::move(policy)) {}
 
   void add(Router& router) {
+    const auto self = shared_from_this();
     const RouteAccess session{.open = false, .any_session = true, .roles = {}, .scopes = {}};
-    route(router, "GET", "/v1/accounts", session, &AccountRoutes::list);
-    route(router, "GET", "/v1/accounts/{account}/security", session, &AccountRoutes::security);
-    route(router, "GET", "/v1/groups", session, &AccountRoutes::groups);
+    add_authorized(router, m_store, "GET", "/v1/accounts", session, self, &AccountRoutes::list);
+    add_authorized(router, m_store, "GET", "/v1/accounts/{account}/security", session, self, &AccountRoutes::security);
+    add_authorized(router, m_store, "GET", "/v1/groups", session, self, &AccountRoutes::groups);
   }
 
  private:
-  using Method = void (AccountRoutes::*)(HttpRequest&&, const Caller&, Respond);
-
-  void route(Router& router, std::string_view method, std::string_view pattern, RouteAccess access, Method handler) {
-    router.add(method, pattern,
-               authorized(m_store, std::move(access),
-                          [self = shared_from_this(), handler](HttpRequest&& request, const std::optional<Caller>& caller, Respond respond) {
-                            ((*self).*handler)(std::move(request), *caller, std::move(respond));
-                          }));
-  }
-
-  // Why a read of `resource` with `scope` is refused: "no-grant" (the caller holds no active
-  // grant), "outside-grant" (it holds grants, none for this), "outside-window" (the covering
-  // grant may not be used at this time). Audited, then answered with 403 and `requiredGrant`.
-  void refuse(const Caller& caller, std::string resource, std::string_view scope, std::string_view why,
-              const std::vector<AccessRequestRecord>& grants, std::optional<std::string> grant, std::string detail, Respond respond) {
+  // The caller's active grant that `covers` this read of `resource` with `scope`, or nullopt
+  // after refusing it: "no-grant" (the caller holds none), "outside-grant" (none of its grants
+  // covers this), "outside-window" (the covering one may not be used at this time). A refusal is
+  // audited, then answered with 403, `requiredGrant` and the command that asks for one.
+  std::optional<AccessRequestRecord> require_grant(const Caller& caller, const std::string& resource, std::string_view scope,
+                                                   const std::function<bool(const AccessRequestRecord&)>& covers, Respond& respond) {
+    auto held_grants = m_store.access_grants_of(caller.principal, store_now());
+    if (!held_grants) {
+      respond(internal_error(held_grants.error()));
+      return std::nullopt;
+    }
+    const auto& grants = *held_grants;
+    const auto covering = std::find_if(grants.begin(), grants.end(), covers);
+    std::string_view why;
+    std::string detail;
+    std::optional<std::string> grant;
+    if (covering == grants.end()) {
+      why = grants.empty() ? "no-grant" : "outside-grant";
+      detail = fmt::format("Reading {} with scope {} needs an active grant that covers it; request one with: acctsec access request "
+                           "--resource {} --scope {} --code CODE --ticket TICKET --reason \"...\" --duration 1h",
+                           resource, scope, resource, scope);
+    } else if (auto outside = window_refusal(caller, *covering)) {
+      why = "outside-window";
+      detail = fmt::format("Grant {} may not be used now: {}.", covering->grant_id, *outside);
+      grant = covering->grant_id;
+    } else {
+      return *covering;
+    }
     nlohmann::json held = nlohmann::json::array();
     for (const auto& g : grants) held.push_back(g.grant_id);
     AuditEvent event = event_now(caller.principal, "account.read.denied", resource, {{"scope", scope}, {"why", why}, {"grants", held}});
@@ -140,6 +149,7 @@ class AccountRoutes : public std::enable_shared_from_this<AccountRoutes> {
     commit_then(m_writer, AuditedWrite{.change = {}, .event = std::move(event)}, std::move(respond), [required, detail]() {
       return problem_response(403, "Forbidden", detail, k_grant_required, {{"requiredGrant", required}});
     });
+    return std::nullopt;
   }
 
   // A grant's use is held to the same time windows as asking for it.
@@ -153,35 +163,18 @@ class AccountRoutes : public std::enable_shared_from_this<AccountRoutes> {
   void security(HttpRequest&& request, const Caller& caller, Respond respond) {
     const std::string id(request.param("account"));
     const StoreTime now = store_now();
-    auto grants = m_store.access_grants_of(caller.principal, now);
-    if (!grants) return respond(internal_error(grants.error()));
     auto account = m_store.account_get(id);
     if (!account && account.error().category != ErrorCategory::not_found) return respond(internal_error(account.error()));
     const std::vector<std::string> no_groups;
     const auto& groups = account ? account->groups : no_groups;
-    const std::string resource = "account:" + id;
-    const AccessRequestRecord* covering = nullptr;
-    for (const auto& g : *grants)
-      if (grant_covers(g, now, "security:read", id, groups)) {
-        covering = &g;
-        break;
-      }
-    if (!covering) {
-      const std::string_view why = grants->empty() ? "no-grant" : "outside-grant";
-      return refuse(caller, resource, "security:read", why, *grants, std::nullopt,
-                    fmt::format("Reading {}'s security data needs an active grant with scope security:read that covers it; "
-                                "request one with: acctsec access request --resource {} --scope security:read --code CODE "
-                                "--ticket TICKET --reason \"...\" --duration 1h",
-                                id, resource),
-                    std::move(respond));
-    }
-    if (auto outside = window_refusal(caller, *covering))
-      return refuse(caller, resource, "security:read", "outside-window", *grants, covering->grant_id,
-                    fmt::format("Grant {} may not be used now: {}.", covering->grant_id, *outside), std::move(respond));
+    const auto covering = require_grant(caller, "account:" + id, "security:read",
+                                        [&](const AccessRequestRecord& g) { return grant_covers(g, now, "security:read", id, groups); },
+                                        respond);
+    if (!covering) return;
     if (!account) return respond(not_found(fmt::format("no account {}", id)));
 
     const std::string grant_id = covering->grant_id;
-    AuditEvent event = event_now(caller.principal, "account.security.read", resource, {{"request", covering->id}});
+    AuditEvent event = event_now(caller.principal, "account.security.read", "account:" + id, {{"request", covering->id}});
     event.grant = grant_id;
     auto body = std::make_shared<std::string>(account_security_json(*account, *m_policy, grant_id).dump());
     commit_then(m_writer, AuditedWrite{.change = {}, .event = std::move(event)}, std::move(respond), [body, principal = caller.principal]() {
@@ -204,25 +197,11 @@ class AccountRoutes : public std::enable_shared_from_this<AccountRoutes> {
     const std::string group = query_param(request.query, "group").value_or("");
 
     const StoreTime now = store_now();
-    auto grants = m_store.access_grants_of(caller.principal, now);
-    if (!grants) return respond(internal_error(grants.error()));
-    const AccessRequestRecord* covering = nullptr;
-    for (const auto& g : *grants)
-      if (grant_covers_list(g, now, "posture:list", group)) {
-        covering = &g;
-        break;
-      }
     const std::string resource = group.empty() ? "accounts" : "group:" + group;
-    if (!covering)
-      return refuse(caller, resource, "posture:list", grants->empty() ? "no-grant" : "outside-grant", *grants, std::nullopt,
-                    fmt::format("Listing account posture needs an active grant with scope posture:list on {}; request one with: "
-                                "acctsec access request --resource {} --scope posture:list --code CODE --ticket TICKET "
-                                "--reason \"...\" --duration 1h",
-                                resource, resource),
-                    std::move(respond));
-    if (auto outside = window_refusal(caller, *covering))
-      return refuse(caller, resource, "posture:list", "outside-window", *grants, covering->grant_id,
-                    fmt::format("Grant {} may not be used now: {}.", covering->grant_id, *outside), std::move(respond));
+    const auto covering = require_grant(caller, resource, "posture:list",
+                                        [&](const AccessRequestRecord& g) { return grant_covers_list(g, now, "posture:list", group); },
+                                        respond);
+    if (!covering) return;
 
     std::vector<AccountRecord> items;
     std::string after = page->after;

@@ -59,24 +59,15 @@ class AuditRoutes : public std::enable_shared_from_this<AuditRoutes> {
       : m_store(store), m_signer(signer), m_waits(waits), m_options(options) {}
 
   void add(Router& router) {
+    const auto self = shared_from_this();
     const RouteAccess audit_readers{.open = false, .any_session = false, .roles = {"admin", "auditor"}, .scopes = {"audit:read"}};
     const RouteAccess alert_readers{.open = false, .any_session = false, .roles = {"admin", "auditor"}, .scopes = {"alerts:read"}};
-    route(router, "GET", "/v1/audit", audit_readers, &AuditRoutes::list);
-    route(router, "GET", "/v1/audit/head", audit_readers, &AuditRoutes::head);
-    route(router, "GET", "/v1/alerts", alert_readers, &AuditRoutes::alerts);
+    add_authorized(router, m_store, "GET", "/v1/audit", audit_readers, self, &AuditRoutes::list);
+    add_authorized(router, m_store, "GET", "/v1/audit/head", audit_readers, self, &AuditRoutes::head);
+    add_authorized(router, m_store, "GET", "/v1/alerts", alert_readers, self, &AuditRoutes::alerts);
   }
 
  private:
-  using Method = void (AuditRoutes::*)(HttpRequest&&, Respond);
-
-  void route(Router& router, std::string_view method, std::string_view pattern, RouteAccess access, Method handler) {
-    router.add(method, pattern,
-               authorized(m_store, std::move(access),
-                          [self = shared_from_this(), handler](HttpRequest&& request, const std::optional<Caller>&, Respond respond) {
-                            ((*self).*handler)(std::move(request), std::move(respond));
-                          }));
-  }
-
   struct Query {
     std::uint64_t after = 0;
     AuditFilter filter;
@@ -95,7 +86,7 @@ class AuditRoutes : public std::enable_shared_from_this<AuditRoutes> {
     return body;
   }
 
-  void list(HttpRequest&& request, Respond respond) {
+  void list(HttpRequest&& request, const Caller&, Respond respond) {
     std::optional<HttpResponse> problem;
     auto paged = read_page(request, problem);
     if (!paged) return respond(std::move(*problem));
@@ -108,7 +99,8 @@ class AuditRoutes : public std::enable_shared_from_this<AuditRoutes> {
     Query query{.after = *after,
                 .filter = AuditFilter{.since = *since,
                                       .actor = query_param(request.query, "actor").value_or(""),
-                                      .resource = query_param(request.query, "resource").value_or("")},
+                                      .resource = query_param(request.query, "resource").value_or(""),
+                                      .action = {}},
                 .limit = paged->limit};
     auto body = page(query);
     if (!body) return respond(internal_error(body.error()));
@@ -121,13 +113,13 @@ class AuditRoutes : public std::enable_shared_from_this<AuditRoutes> {
                  });
   }
 
-  void head(HttpRequest&&, Respond respond) {
+  void head(HttpRequest&&, const Caller&, Respond respond) {
     auto head = m_store.audit_head();
     if (!head) return respond(internal_error(head.error()));
     respond(json_response(200, audit_head_json(m_signer, *head, store_time_text(store_now()))));
   }
 
-  void alerts(HttpRequest&& request, Respond respond) {
+  void alerts(HttpRequest&& request, const Caller&, Respond respond) {
     std::optional<HttpResponse> problem;
     auto paged = read_page(request, problem);
     if (!paged) return respond(std::move(*problem));

@@ -162,21 +162,38 @@ Result<std::vector<AlertRecord>> Detector::observe(const std::vector<AuditEntry>
 }
 
 Result<void> Detector::warm_up(AuditStore& audit, StoreTime now) {
-  std::chrono::milliseconds longest{0};
+  // The approver-pair rule looks back days, the others minutes: replay everything of the short
+  // windows, and before them only the approvals the long one counts, so that a restart does not
+  // re-read days of account reads.
+  std::chrono::milliseconds short_window{0};
   for (const auto* rule : {&m_policy.many_accounts_read, &m_policy.read_without_grant, &m_policy.repeated_auth_failures,
-                           &m_policy.grant_misuse, &m_policy.new_key_then_privileged_action, &m_policy.repeated_approver_pair})
-    if (rule->enabled) longest = std::max(longest, rule->window);
-  const AuditFilter since{.since = format_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(now - longest.count()))),
-                          .actor = {},
-                          .resource = {}};
-  std::uint64_t after = 0;
-  while (true) {
-    auto page = audit.audit_search(after, since, 1000);
-    if (!page) return fail(page.error());
-    if (page->empty()) return {};
-    after = page->back().seq;
-    if (auto observed = observe(*page); !observed) return fail(observed.error());
+                           &m_policy.grant_misuse, &m_policy.new_key_then_privileged_action})
+    if (rule->enabled) short_window = std::max(short_window, rule->window);
+  auto since = [&](std::chrono::milliseconds window) {
+    return format_timestamp(std::chrono::system_clock::time_point(std::chrono::milliseconds(now - window.count())));
+  };
+  // Feeds entries after `after` that match `filter`, up to (not including) seq `until` (0: the end).
+  auto replay = [&](std::uint64_t after, const AuditFilter& filter, std::uint64_t until) -> Result<void> {
+    while (true) {
+      auto page = audit.audit_search(after, filter, 1000);
+      if (!page) return fail(page.error());
+      if (until != 0) std::erase_if(*page, [&](const AuditEntry& e) { return e.seq >= until; });
+      if (page->empty()) return {};
+      after = page->back().seq;
+      if (auto observed = observe(*page); !observed) return fail(observed.error());
+    }
+  };
+  auto first = audit.audit_search(0, AuditFilter{.since = since(short_window), .actor = {}, .resource = {}, .action = {}}, 1);
+  if (!first) return fail(first.error());
+  const std::uint64_t boundary = first->empty() ? 0 : first->front().seq;
+  if (m_policy.repeated_approver_pair.enabled && m_policy.repeated_approver_pair.window > short_window) {
+    const AuditFilter approvals{.since = since(m_policy.repeated_approver_pair.window), .actor = {}, .resource = {},
+                                .action = "access.request.approved"};
+    // With no entry in the short window, every approval in the long one comes before it.
+    if (auto replayed = replay(0, approvals, boundary); !replayed) return replayed;
   }
+  if (boundary == 0) return {};
+  return replay(boundary - 1, AuditFilter{}, 0);
 }
 
 }  // namespace acctsec::server

@@ -15,8 +15,10 @@
 #include "core/audit_chain.hpp"
 #include "core/error.hpp"
 #include "server/audit_writer.hpp"
+#include "server/authorize.hpp"
 #include "server/http_message.hpp"
 #include "server/request_body.hpp"
+#include "server/router.hpp"
 
 namespace acctsec::server {
 
@@ -52,6 +54,18 @@ struct Page {
 // The page asked for, or nullopt with `problem` set (400).
 std::optional<Page> read_page(const HttpRequest& request, std::optional<HttpResponse>& problem);
 std::string cursor_for(std::string_view last_key);
+
+// Adds `handler`, a member of `routes`, behind authorization. Only for routes that are not open,
+// where authorized() guarantees a caller.
+template <typename Routes>
+void add_authorized(Router& router, IdentityStore& store, std::string_view method, std::string_view pattern, RouteAccess access,
+                    std::shared_ptr<Routes> routes, void (Routes::*handler)(HttpRequest&&, const Caller&, Respond)) {
+  router.add(method, pattern,
+             authorized(store, std::move(access),
+                        [routes = std::move(routes), handler](HttpRequest&& request, const std::optional<Caller>& caller, Respond respond) {
+                          ((*routes).*handler)(std::move(request), *caller, std::move(respond));
+                        }));
+}
 
 // A query flag: absent or "false" is false, "true" is true; anything else is nullopt.
 std::optional<bool> query_flag(const HttpRequest& request, std::string_view name);

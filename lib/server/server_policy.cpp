@@ -1,14 +1,13 @@
 #include "server/server_policy.hpp"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 
 #include "core/duration.hpp"
-#include "core/file.hpp"
+#include "webauthn/policy_toml.hpp"
 
 namespace acctsec::server {
 namespace {
@@ -335,25 +334,20 @@ ServerPolicy server_policy_default(bool dev) {
 }
 
 Result<ServerPolicy> server_policy_parse(std::string_view toml_text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& e) {
-    return fail(ErrorCategory::usage, fmt::format("{}:{}:{}: the policy is not valid TOML: {}", source, e.source().begin.line,
-                                                  e.source().begin.column, e.description()));
-  }
+  auto root = webauthn::policy_toml_parse(toml_text, source);
+  if (!root) return fail(root.error());
   ServerPolicy policy = server_policy_default(false);
   policy.source = source;
   policy.enrollment.source = source;
-  if (root.contains("enrollment")) {
-    auto enrollment = webauthn::enrollment_policy_parse(toml_text, source);
-    if (!enrollment) return fail(enrollment.error());
-    policy.enrollment = std::move(*enrollment);
-  }
   const Reader reader(source);
-  for (const auto& [key, node] : root) {
-    if (key.str() == "enrollment") continue;
-    if (key.str() == "access") {
+  for (const auto& [key, node] : *root) {
+    if (key.str() == "enrollment") {
+      const auto* table = node.as_table();
+      if (!table) return reader.bad(node, "[enrollment] must be a table");
+      auto enrollment = webauthn::enrollment_policy_from_table(*table, source);
+      if (!enrollment) return fail(enrollment.error());
+      policy.enrollment = std::move(*enrollment);
+    } else if (key.str() == "access") {
       const auto* table = node.as_table();
       if (!table) return reader.bad(node, "[access] must be a table");
       if (auto ok = read_access(reader, *table, policy.access); !ok) return fail(ok.error());
@@ -369,11 +363,8 @@ Result<ServerPolicy> server_policy_parse(std::string_view toml_text, const std::
 }
 
 Result<ServerPolicy> server_policy_load(const std::string& path) {
-  auto text = file_read(path, 1024 * 1024);
-  if (!text) {
-    if (text.error().category == ErrorCategory::not_found) return fail(ErrorCategory::not_found, "no policy file " + path);
-    return fail(ErrorCategory::usage, "cannot read the policy: " + text.error().message);
-  }
+  auto text = webauthn::policy_file_read(path);
+  if (!text) return fail(text.error());
   return server_policy_parse(*text, path);
 }
 

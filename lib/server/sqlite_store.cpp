@@ -735,6 +735,7 @@ class SqliteStore final : public Store {
     if (!filter.since.empty()) sql += " AND time >= ?";
     if (!filter.actor.empty()) sql += " AND actor = ?";
     if (!filter.resource.empty()) sql += " AND resource = ?";
+    if (!filter.action.empty()) sql += " AND action = ?";
     sql += " ORDER BY seq LIMIT ?";
     auto [reader, lock] = take_reader();
     auto stmt = reader.cached(sql);
@@ -744,6 +745,7 @@ class SqliteStore final : public Store {
     if (!filter.since.empty()) q.text(filter.since);
     if (!filter.actor.empty()) q.text(filter.actor);
     if (!filter.resource.empty()) q.text(filter.resource);
+    if (!filter.action.empty()) q.text(filter.action);
     q.integer(static_cast<std::int64_t>(limit));
     return q.rows(read_audit_entry, "searching audit entries");
   }

@@ -108,6 +108,7 @@ struct AuditFilter {
   std::string since;  // RFC 3339 UTC, as entries store their time
   std::string actor;
   std::string resource;
+  std::string action;
 };
 
 // Which access requests a listing wants, newest first.

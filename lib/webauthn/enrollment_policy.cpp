@@ -1,6 +1,7 @@
 #include "webauthn/enrollment_policy.hpp"
 
-#include <toml++/toml.h>
+#include "webauthn/policy_toml.hpp"
+
 
 #include <algorithm>
 #include <array>
@@ -128,25 +129,28 @@ Result<void> take(EnrollmentPolicy& policy, std::string_view key, const toml::no
 
 }  // namespace
 
-Result<EnrollmentPolicy> enrollment_policy_parse(std::string_view toml_text, const std::string& source) {
-  toml::table root;
+Result<std::string> policy_file_read(const std::string& path) {
+  auto text = file_read(path, 1024 * 1024);
+  if (!text) {
+    if (text.error().category == ErrorCategory::not_found) return fail(ErrorCategory::not_found, "no policy file " + path);
+    return fail(ErrorCategory::usage, "cannot read the policy: " + text.error().message);
+  }
+  return text;
+}
+
+Result<toml::table> policy_toml_parse(std::string_view text, const std::string& source) {
   try {
-    root = toml::parse(toml_text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     return fail(ErrorCategory::usage, fmt::format("{}:{}:{}: the policy is not valid TOML: {}", source, e.source().begin.line,
                                                   e.source().begin.column, e.description()));
   }
+}
+
+Result<EnrollmentPolicy> enrollment_policy_from_table(const toml::table& table, const std::string& source) {
   EnrollmentPolicy policy;
   policy.source = source;
-  for (const auto& [key, node] : root) {
-    if (key.str() != "enrollment" &&
-        std::find(k_server_tables.begin(), k_server_tables.end(), key.str()) == k_server_tables.end())
-      return fail(ErrorCategory::usage, fmt::format("{}: unknown policy table or key '{}' (expected [enrollment], [access], [groups] or "
-                                                    "[detection])", where(node, source), key.str()));
-  }
-  const auto* table = root["enrollment"].as_table();
-  if (table == nullptr) return fail(ErrorCategory::usage, source + ": the policy has no [enrollment] table");
-  for (const auto& [key, node] : *table) {
+  for (const auto& [key, node] : table) {
     if (std::find(k_policy_keys.begin(), k_policy_keys.end(), key.str()) == k_policy_keys.end())
       return fail(ErrorCategory::usage, fmt::format("{}: unknown policy key '{}'", where(node, source), key.str()));
     if (auto ok = take(policy, key.str(), node, source); !ok) return fail(ok.error());
@@ -157,12 +161,23 @@ Result<EnrollmentPolicy> enrollment_policy_parse(std::string_view toml_text, con
   return policy;
 }
 
-Result<EnrollmentPolicy> enrollment_policy_load(const std::string& path) {
-  auto text = file_read(path, 1024 * 1024);
-  if (!text) {
-    if (text.error().category == ErrorCategory::not_found) return fail(ErrorCategory::not_found, "no policy file " + path);
-    return fail(ErrorCategory::usage, "cannot read the policy: " + text.error().message);
+Result<EnrollmentPolicy> enrollment_policy_parse(std::string_view toml_text, const std::string& source) {
+  auto root = policy_toml_parse(toml_text, source);
+  if (!root) return fail(root.error());
+  for (const auto& [key, node] : *root) {
+    if (key.str() != "enrollment" &&
+        std::find(k_server_tables.begin(), k_server_tables.end(), key.str()) == k_server_tables.end())
+      return fail(ErrorCategory::usage, fmt::format("{}: unknown policy table or key '{}' (expected [enrollment], [access], [groups] or "
+                                                    "[detection])", where(node, source), key.str()));
   }
+  const auto* table = (*root)["enrollment"].as_table();
+  if (table == nullptr) return fail(ErrorCategory::usage, source + ": the policy has no [enrollment] table");
+  return enrollment_policy_from_table(*table, source);
+}
+
+Result<EnrollmentPolicy> enrollment_policy_load(const std::string& path) {
+  auto text = policy_file_read(path);
+  if (!text) return fail(text.error());
   return enrollment_policy_parse(*text, path);
 }
 
