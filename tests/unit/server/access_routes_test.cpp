@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <openssl/pem.h>
 
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -434,5 +435,107 @@ TEST_SUITE("server::audit") {
     Detector again(*org.h.store, org.h.policy->detection);
     REQUIRE(again.warm_up(*org.h.store, store_now()).has_value());
     CHECK(org.h.get("/v1/alerts", org.auditor.token).body["items"].size() == alerts.body["items"].size());
+  }
+  TEST_CASE("detection: repeated failed logins, a key whose counter went back, and grant misuse (another account, outside hours)") {
+    ServerPolicy policy = server_policy_default(true);
+    policy.detection.repeated_auth_failures.threshold = 3;
+    policy.detection.grant_misuse.threshold = 2;
+    Org org(std::move(policy));
+    auto alerts_by_rule = [&] {
+      auto alerts = org.h.get("/v1/alerts", org.auditor.token);
+      REQUIRE(alerts.status == 200);
+      std::map<std::string, std::vector<json>> by_rule;
+      for (const auto& a : alerts.body["items"]) by_rule[a["rule"]].push_back(a);
+      return by_rule;
+    };
+    auto login_options = [&](const std::string& name) {
+      auto options = org.h.post("/v1/auth/login/options", {{"principal", name}});
+      REQUIRE_MESSAGE(options.status == 200, options.raw.body);
+      return options.body;
+    };
+
+    // Three logins whose signature was tampered with: each is refused and recorded, the third
+    // raises the alert, naming the three attempts.
+    for (int i = 0; i < 3; ++i) {
+      auto options = login_options(org.helpdesk.name);
+      json response = authentication_response(org.helpdesk.key, options);
+      Bytes signature = *base64url_decode(response["response"]["signature"].get<std::string>());
+      signature.back() ^= 0x01;
+      response["response"]["signature"] = base64url_encode(signature);
+      auto failed = org.h.post("/v1/auth/login/verify", {{"ceremonyId", options["ceremonyId"]}, {"response", response}});
+      CHECK(failed.status == 401);
+      if (i < 2) CHECK_FALSE(alerts_by_rule().contains("repeated-auth-failures"));
+    }
+    auto by_rule = alerts_by_rule();
+    REQUIRE(by_rule.contains("repeated-auth-failures"));
+    REQUIRE(by_rule["repeated-auth-failures"].size() == 1);
+    const json failures = by_rule["repeated-auth-failures"].front();
+    CHECK(failures["actor"] == org.helpdesk.name);
+    CHECK(failures["severity"] == "high");
+    CHECK(failures["entries"].size() == 3);
+
+    // A copy of the key's state taken before a login (a cloned key) signs with the old counter:
+    // one critical alert at once, whatever the threshold.
+    const std::string clone_file = org.h.dir.file("helpdesk-clone.json");
+    std::filesystem::copy_file(org.helpdesk.key.file, clone_file);
+    auto login = [&](Staff& member) {
+      auto fresh = login_options(member.name);
+      auto session = org.h.post("/v1/auth/login/verify",
+                                {{"ceremonyId", fresh["ceremonyId"]}, {"response", authentication_response(member.key, fresh)}});
+      REQUIRE_MESSAGE(session.status == 200, session.raw.body);
+    };
+    login(org.helpdesk);
+    auto opened = fido::Device::open("virtual:" + clone_file, std::chrono::seconds(10));
+    REQUIRE(opened.has_value());
+    Key copy{clone_file, std::move(*opened)};
+    auto options = login_options(org.helpdesk.name);
+    auto cloned = org.h.post("/v1/auth/login/verify",
+                             {{"ceremonyId", options["ceremonyId"]}, {"response", authentication_response(copy, options)}});
+    CHECK(cloned.status == 401);
+    const auto entries = org.h.audit();
+    REQUIRE(entries.back().event.action == "auth.login.failed");
+    CHECK(entries.back().event.detail["possibleClone"] == true);
+    by_rule = alerts_by_rule();
+    REQUIRE(by_rule["repeated-auth-failures"].size() == 2);
+    const json clone = by_rule["repeated-auth-failures"].front()["severity"] == "critical" ? by_rule["repeated-auth-failures"].front()
+                                                                                            : by_rule["repeated-auth-failures"].back();
+    CHECK(clone["severity"] == "critical");
+    CHECK(clone["entries"] == json::array({entries.back().seq}));
+    CHECK(clone["summary"].get<std::string>().find("cloned") != std::string::npos);
+
+    // A grant on one account used on another is refused as outside-grant ...
+    const std::string grant = org.grant(justification("account:c-000001"));
+    auto other = org.h.get("/v1/accounts/c-000002/security", org.helpdesk.token);
+    CHECK(other.status == 403);
+    CHECK(other.body["requiredGrant"] == json{{"resource", "account:c-000002"}, {"scope", "security:read"}});
+    CHECK(org.h.audit().back().event.detail["why"] == "outside-grant");
+    CHECK_FALSE(alerts_by_rule().contains("grant-misuse"));
+
+    // ... and the same grant used where the policy allows helpdesk reads only at other hours is
+    // refused as outside-window, naming the grant; the second misuse raises the alert.
+    ServerPolicy night = server_policy_default(true);
+    const auto hour = std::chrono::duration_cast<std::chrono::hours>(std::chrono::system_clock::now().time_since_epoch()).count() % 24;
+    const int start = static_cast<int>((hour + 3) % 24) * 60;
+    night.access.windows.push_back(
+        AccessWindow{.resource = "account", .role = "helpdesk", .days = 0x7f, .start_minute = start, .end_minute = (start + 60) % 1440,
+                     .text = "every day, three hours from now"});
+    Router night_routes;
+    add_account_routes(night_routes, *org.h.store, *org.h.writer, std::make_shared<const ServerPolicy>(std::move(night)));
+    auto outside = Harness::call_on(night_routes, "GET", "/v1/accounts/c-000001/security", "", org.helpdesk.token);
+    CHECK(outside.status == 403);
+    CHECK(outside.body["detail"].get<std::string>().find(grant) != std::string::npos);
+    const auto denied = org.h.audit().back();
+    CHECK(denied.event.action == "account.read.denied");
+    CHECK(denied.event.detail["why"] == "outside-window");
+    CHECK(denied.event.grant == grant);
+    // Inside its own policy's hours the grant still reads.
+    CHECK(org.h.get("/v1/accounts/c-000001/security", org.helpdesk.token).status == 200);
+
+    by_rule = alerts_by_rule();
+    REQUIRE(by_rule.contains("grant-misuse"));
+    const json misuse = by_rule["grant-misuse"].front();
+    CHECK(misuse["actor"] == org.helpdesk.name);
+    CHECK(misuse["entries"].size() == 2);
+    CHECK(misuse["summary"].get<std::string>().find("outside its allowed hours") != std::string::npos);
   }
 }

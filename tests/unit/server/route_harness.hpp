@@ -93,6 +93,13 @@ struct Harness {
 
   Reply call(std::string method, std::string target, std::string body = "", std::string token = "", std::string remote = "127.0.0.1",
              std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return call_on(router, std::move(method), std::move(target), std::move(body), std::move(token), std::move(remote),
+                   std::move(headers));
+  }
+  // Through `routes` instead of the harness's own: routes added over the same store and writer
+  // under another policy, say.
+  static Reply call_on(Router& routes, std::string method, std::string target, std::string body = "", std::string token = "",
+                       std::string remote = "127.0.0.1", std::vector<std::pair<std::string, std::string>> headers = {}) {
     HttpRequest request;
     request.headers = std::move(headers);
     request.method = std::move(method);
@@ -106,7 +113,7 @@ struct Harness {
     request.remote = std::move(remote);
     std::promise<HttpResponse> promise;
     auto future = promise.get_future();
-    router.dispatch(std::move(request), Respond([&promise](HttpResponse r) { promise.set_value(std::move(r)); }));
+    routes.dispatch(std::move(request), Respond([&promise](HttpResponse r) { promise.set_value(std::move(r)); }));
     Reply reply;
     reply.raw = future.get();
     reply.status = reply.raw.status;
