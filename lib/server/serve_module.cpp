@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/file.hpp"
+#include "server/access_log_file.hpp"
 #include "server/access_routes.hpp"
 #include "server/account_routes.hpp"
 #include "server/audit_routes.hpp"
@@ -54,14 +54,10 @@ Result<AccessLog> access_log_for(AcctsecServeArgs* args) {
       args->access_line(args->context, line.c_str());
     });
   }
-  auto file = std::make_shared<std::ofstream>(where, std::ios::app);
-  if (!file->is_open()) return fail(ErrorCategory::usage, "--access-log " + where + ": cannot open it for appending");
-  ::chmod(where.c_str(), 0640);
-  return AccessLog([mutex, file](const AccessRecord& record) {
-    const std::string line = access_record_json(record) + "\n";
-    const std::lock_guard lock(*mutex);
-    *file << line << std::flush;
-  });
+  auto opened = AccessLogFile::open(where);
+  if (!opened) return fail(opened.error());
+  std::shared_ptr<AccessLogFile> file = std::move(*opened);
+  return AccessLog([file](const AccessRecord& record) { file->append(access_record_json(record)); });
 }
 
 int serve(AcctsecServeArgs* args) {

@@ -16,12 +16,14 @@
 #include <mutex>
 #include <type_traits>
 
+#include "server/wal_checkpointer.hpp"
+
 namespace acctsec::server {
 namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 5> k_migrations{
+constexpr std::array<std::string_view, 6> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -157,6 +159,28 @@ CREATE TABLE alerts (
   summary  TEXT NOT NULL,
   entries  TEXT NOT NULL
 ) STRICT;
+CREATE INDEX audit_time ON audit (time, seq);
+)sql",
+    // 6: the audit hash loses its UNIQUE index. Nothing looks entries up by hash, and a random
+    // hash lands on a random page of that index, so every entry cost one more page in the WAL
+    // and in each checkpoint. The chain makes each hash unique already (it covers seq and prev).
+    R"sql(
+CREATE TABLE audit_chain (
+  seq      INTEGER PRIMARY KEY CHECK (seq > 0),
+  time     TEXT NOT NULL,
+  actor    TEXT NOT NULL,
+  action   TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  grant_id TEXT,
+  detail   TEXT NOT NULL,
+  prev     TEXT NOT NULL,
+  hash     TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_chain SELECT seq, time, actor, action, resource, grant_id, detail, prev, hash FROM audit ORDER BY seq;
+DROP TABLE audit;
+ALTER TABLE audit_chain RENAME TO audit;
+CREATE INDEX audit_actor ON audit (actor, seq);
+CREATE INDEX audit_resource ON audit (resource, seq);
 CREATE INDEX audit_time ON audit (time, seq);
 )sql",
 };
@@ -419,6 +443,10 @@ struct Connection {
   std::mutex mutex;
   DbPtr db;
   std::map<std::string, StmtPtr, std::less<>> statements;
+  // Access requests as last parsed, by id, with the text they came from: every audited read
+  // looks up its caller's grants, and parsing the same signed record each time cost more than
+  // the query. A row whose text changed is parsed again, so nothing stale is ever returned.
+  std::map<std::string, std::pair<std::string, AccessRequestRecord>, std::less<>> parsed_requests;
 
   // Statements are prepared once per connection and kept.
   Result<sqlite3_stmt*> cached(const std::string& sql) {
@@ -438,9 +466,10 @@ constexpr std::size_t k_read_connections = 4;
 class SqliteStore final : public Store {
  public:
   // `readers` were opened after the migrations ran on `writer`, so they see the current schema.
-  SqliteStore(DbPtr writer, std::array<DbPtr, k_read_connections> readers) {
+  SqliteStore(DbPtr writer, std::array<DbPtr, k_read_connections> readers, std::unique_ptr<WalCheckpointer> checkpointer) {
     m_writer.db = std::move(writer);
     for (std::size_t i = 0; i < k_read_connections; ++i) m_readers[i].db = std::move(readers[i]);
+    m_checkpointer = std::move(checkpointer);
   }
 
   Result<void> audit_append(std::span<const AuditEntry> entries) override {
@@ -478,6 +507,20 @@ class SqliteStore final : public Store {
     AuditHead next = head;
     Transaction tx(*this);
     for (auto& write : writes) {
+      if (!write.change) {
+        // An entry alone (an audited read, say) needs no savepoint: its insert fails only when the
+        // database does, and then nothing of the batch may stand.
+        auto entry = audit_chain_next(next.seq, next.hash, std::move(write.event));
+        if (entry) {
+          if (auto inserted = insert_locked(*entry); !inserted) {
+            rollback_locked();
+            return fail(inserted.error());
+          }
+          next = AuditHead{entry->seq, entry->hash};
+        }
+        results.push_back(std::move(entry));
+        continue;
+      }
       if (auto saved = exec(m_writer.db.get(), "SAVEPOINT one_write", "starting a write"); !saved) {
         rollback_locked();
         return fail(saved.error());
@@ -810,11 +853,28 @@ class SqliteStore final : public Store {
 
   Result<std::vector<AccessRequestRecord>> access_grants_of(std::string_view principal, StoreTime now) override {
     auto [reader, lock] = take_reader();
-    auto stmt = reader.cached("SELECT record FROM access_requests WHERE requester = ? AND state = 'active' AND grant_end > ? ORDER BY id");
+    auto stmt = reader.cached("SELECT id, record FROM access_requests WHERE requester = ? AND state = 'active' AND grant_end > ? ORDER BY id");
     if (!stmt) return fail(stmt.error());
     Query q(reader.db.get(), *stmt);
     q.text(principal).integer(now);
-    return q.rows(access_request_from_row, "reading grants");
+    constexpr std::size_t k_parsed_max = 4096;
+    if (reader.parsed_requests.size() > k_parsed_max) reader.parsed_requests.clear();
+    return q.rows(
+        [&reader](const Query& row) -> Result<AccessRequestRecord> {
+          std::string id = row.column_string(0);
+          std::string text = row.column_string(1);
+          auto& memo = reader.parsed_requests[id];
+          if (memo.first != text || memo.first.empty()) {
+            auto request = access_request_record_from_json(nlohmann::json::parse(text, nullptr, false));
+            if (!request) {
+              reader.parsed_requests.erase(id);
+              return fail(request.error());
+            }
+            memo = {std::move(text), std::move(*request)};
+          }
+          return memo.second;
+        },
+        "reading grants");
   }
 
   Result<std::size_t> account_group_count(std::string_view group) override {
@@ -1032,6 +1092,7 @@ class SqliteStore final : public Store {
   Connection m_writer;  // every write, and the audit head (read as the writer sees it)
   std::array<Connection, k_read_connections> m_readers;  // every other read; closed before the writer
   std::atomic<std::size_t> m_next_reader{0};
+  std::unique_ptr<WalCheckpointer> m_checkpointer;  // last: its hook on the writer goes first
 };
 
 Result<int> user_version(sqlite3* db) {
@@ -1095,7 +1156,17 @@ Result<std::unique_ptr<Store>> sqlite_store_open(const std::string& path) {
   sqlite3* db = writer->get();
   // WAL lets readers run beside the writer; synchronous=FULL makes each commit durable before it
   // returns, which the audit rule (no response before its row is on disk) relies on.
-  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
+  // SQLite keeps its old journal mode, without an error, where WAL cannot work (no shared memory
+  // on the file system, say); the answer says which mode it is in.
+  auto mode = prepare(db, "PRAGMA journal_mode = WAL");
+  if (!mode) return fail(ErrorCategory::usage, fmt::format("{}: {}", path, mode.error().message));
+  const bool wal = sqlite3_step(mode->get()) == SQLITE_ROW && sqlite3_column_text(mode->get(), 0) != nullptr &&
+                   std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(mode->get(), 0))) == "wal";
+  mode->reset();
+  if (!wal)
+    return fail(ErrorCategory::usage, fmt::format("{}: the database cannot use write-ahead logging here (is it on a network file "
+                                                  "system?); put it on a local disk with --db sqlite:PATH", path));
+  for (const char* pragma : {"PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON"}) {
     if (auto r = exec(db, pragma, pragma); !r) return fail(ErrorCategory::usage, fmt::format("{}: {}", path, r.error().message));
   }
   if (auto r = migrate(db, path); !r) return fail(r.error());
@@ -1106,7 +1177,9 @@ Result<std::unique_ptr<Store>> sqlite_store_open(const std::string& path) {
     if (!opened) return fail(opened.error());
     reader = std::move(*opened);
   }
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*writer), std::move(readers)));
+  auto checkpointer = WalCheckpointer::start(path, db);
+  if (!checkpointer) return fail(checkpointer.error());
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(*writer), std::move(readers), std::move(*checkpointer)));
 }
 
 }  // namespace acctsec::server

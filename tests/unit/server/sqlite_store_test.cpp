@@ -170,7 +170,7 @@ TEST_SUITE("server::sqlite_store") {
     auto store = sqlite_store_open(dir.file("acctsec.db"));
     REQUIRE(store.has_value());
     auto batch = entries_after(AuditHead{}, 3);
-    batch[2].hash = batch[0].hash;  // violates UNIQUE(hash) on the third insert
+    batch[2].seq = batch[1].seq;  // the third insert reuses the second's key
     CHECK((*store)->audit_append(batch).error().category == ErrorCategory::internal);
     CHECK((*store)->audit_head()->seq == 0);
     CHECK((*store)->audit_page(0, 10)->empty());
@@ -196,6 +196,38 @@ TEST_SUITE("server::sqlite_store") {
       }
     }
     CHECK(problem.find("audit entry 2 was altered") != std::string::npos);
+  }
+
+  TEST_CASE("migration 6 keeps every audit entry and its chain, and drops the unique index on the hash") {
+    test::ScratchDir dir;
+    const auto path = dir.file("acctsec.db");
+    std::vector<AuditEntry> written = entries_after(AuditHead{}, 30);
+    {
+      auto store = sqlite_store_open(path);
+      REQUIRE((*store)->audit_append(written).has_value());
+    }
+    // Back to the shape of version 5: the hash had a unique index.
+    sql(path, "CREATE UNIQUE INDEX audit_hash_unique ON audit (hash); PRAGMA user_version = 5");
+    CHECK(pragma_text(path, "SELECT count(*) FROM pragma_index_list('audit') WHERE \"unique\" = 1") == "1");
+    auto store = sqlite_store_open(path);
+    REQUIRE(store.has_value());
+    CHECK(pragma_text(path, "PRAGMA user_version") == std::to_string(sqlite_schema_version()));
+    CHECK(pragma_text(path, "SELECT count(*) FROM pragma_index_list('audit') WHERE \"unique\" = 1") == "0");
+    CHECK(pragma_text(path, "SELECT group_concat(name) FROM (SELECT name FROM pragma_index_list('audit') ORDER BY name)") ==
+          "audit_actor,audit_resource,audit_time");
+    const auto page = (*store)->audit_page(0, 100);
+    REQUIRE(page.has_value());
+    REQUIRE(page->size() == written.size());
+    AuditChainVerifier verifier;
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      CHECK((*page)[i].hash == written[i].hash);
+      CHECK(verifier.add((*page)[i]).has_value());
+    }
+    // And the chain goes on from where it was.
+    const auto head = (*store)->audit_head();
+    REQUIRE(head.has_value());
+    CHECK(head->seq == 30);
+    CHECK((*store)->audit_append(entries_after(*head, 2)).has_value());
   }
 
   TEST_CASE("a database from a newer acctsec is refused, untouched") {
