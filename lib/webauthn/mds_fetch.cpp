@@ -1,65 +1,15 @@
 #include "webauthn/mds_fetch.hpp"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "core/cancel.hpp"
+#include "core/curl_library.hpp"
 #include "core/log.hpp"
 
 namespace acctsec::webauthn {
 namespace {
-
-// The libcurl functions used, resolved from the library loaded at run time; the types come from
-// curl.h so a mismatch is a compile error.
-struct Curl {
-  decltype(&curl_global_init) global_init = nullptr;
-  decltype(&curl_easy_init) easy_init = nullptr;
-  decltype(&curl_easy_setopt) easy_setopt = nullptr;
-  decltype(&curl_easy_perform) easy_perform = nullptr;
-  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
-  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
-  decltype(&curl_easy_strerror) easy_strerror = nullptr;
-  std::string error;  // why loading failed, when it did
-};
-
-template <typename Fn>
-bool resolve(void* library, const char* name, Fn& fn) {
-  fn = reinterpret_cast<Fn>(::dlsym(library, name));
-  return fn != nullptr;
-}
-
-// Loads libcurl once per process; the handle is never closed (libcurl keeps global state).
-const Curl& curl() {
-  static const Curl loaded = [] {
-    Curl c;
-    void* library = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      const char* why = ::dlerror();
-      c.error = fmt::format("libcurl could not be loaded ({}); install it (Debian: apt-get install libcurl4)",
-                            why ? why : "unknown error");
-      return c;
-    }
-    if (!resolve(library, "curl_global_init", c.global_init) || !resolve(library, "curl_easy_init", c.easy_init) ||
-        !resolve(library, "curl_easy_setopt", c.easy_setopt) ||
-        !resolve(library, "curl_easy_perform", c.easy_perform) ||
-        !resolve(library, "curl_easy_getinfo", c.easy_getinfo) ||
-        !resolve(library, "curl_easy_cleanup", c.easy_cleanup) ||
-        !resolve(library, "curl_easy_strerror", c.easy_strerror)) {
-      c = Curl{};
-      c.error = "the libcurl found lacks the functions acctsec needs; install libcurl4 7.85 or later";
-      return c;
-    }
-    if (c.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      c = Curl{};
-      c.error = "libcurl failed to initialise";
-    }
-    return c;
-  }();
-  return loaded;
-}
 
 struct Transfer {
   std::string body;
@@ -88,8 +38,9 @@ Result<std::string> mds_fetch(std::string_view url, std::chrono::milliseconds ti
   const bool https = url.starts_with("https://");
   if (!https && !url.starts_with("http://"))
     return fail(ErrorCategory::usage, fmt::format("'{}' is not an http or https URL", url));
-  const Curl& c = curl();
-  if (!c.easy_init) return fail(ErrorCategory::network, c.error);
+  auto library = curl_library();
+  if (!library) return fail(library.error());
+  const CurlLibrary& c = **library;
   std::unique_ptr<CURL, decltype(c.easy_cleanup)> handle(c.easy_init(), c.easy_cleanup);
   if (!handle) return fail(ErrorCategory::network, "libcurl could not start a transfer");
 

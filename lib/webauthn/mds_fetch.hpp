@@ -2,7 +2,7 @@
 // system CA store); plain http is accepted because the BLOB carries its own signature, which
 // mds_blob_verify checks whatever the transport.
 //
-// libcurl is loaded when the first fetch happens (dlopen of libcurl.so.4), not linked: linking it
+// libcurl is loaded when the first fetch happens (core/curl_library.hpp), not linked: linking it
 // maps some thirty libraries into every acctsec start-up, about doubling the dynamic loader's
 // work for commands that never fetch (bench/startup.sh).
 #pragma once

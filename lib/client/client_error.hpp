@@ -1,0 +1,37 @@
+// The error a Client call returns: an acctsec Error (category, message, http_status) together
+// with the server's problem document, so that a command can act on its members (a 403
+// grant-required's requiredGrant, say) and still pass the Error on unchanged.
+#pragma once
+
+#include <expected>
+#include <optional>
+#include <string>
+
+#include "client/problem.hpp"
+#include "core/error.hpp"
+
+namespace acctsec::client {
+
+// Is-an Error: `return fail(client_error);` passes on the category, message and http_status
+// (slicing off the rest, on purpose).
+struct ClientError : Error {
+  std::optional<Problem> problem;  // set when the server answered with a problem document
+  std::string request_id;          // the failing reply's X-Request-Id (the server's access log)
+
+  ClientError() = default;
+  explicit ClientError(Error error) : Error(std::move(error)) {}
+};
+
+template <typename T>
+using ClientResult = std::expected<T, ClientError>;
+
+// The category of a non-2xx reply (cli/ maps each to an exit status):
+//   401, 403 → auth; 404, 410 → not_found;
+//   400, 413, other 4xx → usage (the request was malformed: a caller's input or a bug);
+//   409, 422 → rejected (well-formed, but refused by the server's rules or the object's state — the
+//     server answers 409 for its own `rejected` errors, and 422 with `reasons`);
+//   408 → timeout; 429 (after the retries) and 5xx → network; anything else (1xx, 3xx — the
+//   client follows no redirects) → network.
+ErrorCategory status_category(int status);
+
+}  // namespace acctsec::client
