@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/config.hpp"
+
 namespace acctsec::cli {
 
 enum class ColorMode { auto_, always, never };
@@ -23,6 +25,9 @@ struct GlobalOptions {
   std::string timeout_text;
   std::chrono::milliseconds timeout{30000};  // deadline for each device or network call
   std::optional<std::string> device;
+  std::string server;   // --server; ACCTSEC_SERVER and the config file are read where it is used
+  std::string ca_file;  // --ca-file
+  Config config;        // the file as loaded, for the settings commands read themselves
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& globals);

@@ -52,6 +52,7 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& dep
     if (!parse_color(*color)) return fail(ErrorCategory::usage, config->settings["color"].origin + ": color must be auto, always or never");
     globals.color_text = *color;
   }
+  globals.config = std::move(*config);
   return {};
 }
 
@@ -144,6 +145,8 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_key(app, dispatch);
   register_webauthn(app, dispatch);
   register_mds(app, dispatch);
+  register_session(app, dispatch);
+  register_config(app, dispatch);
   register_serve(app, dispatch);
 }
 

@@ -7,7 +7,7 @@
 
 # Accepted by every command, before or after it.
 _acctsec_global_opts='--help --json --color --quiet --verbose --debug --config --profile
-  --timeout --device'
+  --timeout --device --server --ca-file'
 
 # Sets cmds, opts and args (what positional arguments are: "file" or empty) for the command
 # path $1, such as "key pin set". Returns 1 for an unknown path.
@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds serve'
+      cmds='version key webauthn mds login logout whoami config serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -59,6 +59,13 @@ _acctsec_spec() {
     'mds update')
       opts='--blob --url --root --at' ;;
     'mds show') ;;
+    'login')
+      opts='--user --pin-fd --pin-file --pin-env' ;;
+    'logout') ;;
+    'whoami') ;;
+    'config')
+      cmds='show' ;;
+    'config show') ;;
     'serve')
       opts='--dev --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections
         --request-timeout --drain-timeout --policy --rp-id --origin --session-ttl --seed-accounts' ;;
@@ -69,7 +76,7 @@ _acctsec_spec() {
 # Succeeds when option $1 takes a value (in the next word, or after "=").
 _acctsec_takes_value() {
   case $1 in
-    --color | --config | --profile | --timeout | --device | \
+    --color | --config | --profile | --timeout | --device | --server | --ca-file | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
@@ -116,7 +123,7 @@ _acctsec_value() {
       else
         values='none indirect direct enterprise'
       fi ;;
-    --config | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
+    --config | --ca-file | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
     --response | --batch | --trust-anchor | --policy | --credential | --tls-cert | --tls-key | --access-log)
       _acctsec_add_files "$lead" "$value"
       return ;;

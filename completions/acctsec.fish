@@ -10,7 +10,7 @@
 # Succeeds when option $argv[1] takes a value (in the next word, or after "=").
 function __acctsec_takes_value
     switch $argv[1]
-        case --color --config --profile --timeout --device \
+        case --color --config --profile --timeout --device --server --ca-file \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
@@ -28,7 +28,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds serve
+            printf '%s\n' version key webauthn mds login logout whoami config serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -41,6 +41,8 @@ function __acctsec_subcommands
             printf '%s\n' verify-registration verify-assertion
         case mds
             printf '%s\n' update show
+        case config
+            printf '%s\n' show
     end
 end
 
@@ -101,6 +103,8 @@ complete -c acctsec -l config -r -F -d 'Configuration file'
 complete -c acctsec -l profile -x -d 'Configuration profile'
 complete -c acctsec -l timeout -x -d 'Deadline for each device or network call (30s, 500ms, 2m)'
 complete -c acctsec -l device -x -a '(__acctsec_devices)' -d 'Security key to use'
+complete -c acctsec -l server -x -d 'The acctsec backend URL, https://HOST:PORT'
+complete -c acctsec -l ca-file -r -F -d 'PEM file of the CAs to trust for the backend'
 
 # acctsec
 complete -c acctsec -n '__acctsec_at' -l version -d 'Print the version and exit'
@@ -108,7 +112,20 @@ complete -c acctsec -n '__acctsec_at' -a version -d 'Print the version of acctse
 complete -c acctsec -n '__acctsec_at' -a key -d 'Enroll, test and manage FIDO2 security keys'
 complete -c acctsec -n '__acctsec_at' -a webauthn -d 'Verify WebAuthn registrations and assertions offline'
 complete -c acctsec -n '__acctsec_at' -a mds -d 'Fetch, verify and query the FIDO Metadata Service BLOB'
+complete -c acctsec -n '__acctsec_at' -a login -d 'Log in to the acctsec backend with your security key'
+complete -c acctsec -n '__acctsec_at' -a logout -d 'Revoke the session and forget it here'
+complete -c acctsec -n '__acctsec_at' -a whoami -d 'Show who the backend sees'
+complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
+
+# acctsec login
+complete -c acctsec -n '__acctsec_at login' -l user -x -d 'Your principal name'
+complete -c acctsec -n '__acctsec_at login' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at login' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at login' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+
+# acctsec config
+complete -c acctsec -n '__acctsec_at config' -a show -d 'Print each setting with its origin'
 
 # acctsec key
 complete -c acctsec -n '__acctsec_at key' -a list -d 'List attached security keys'
