@@ -21,7 +21,7 @@ Setting first_of(Context& ctx, const std::string& flag_value, const char* flag, 
 
 BackendSettings backend_settings(Context& ctx, const std::string& user_flag) {
   BackendSettings s;
-  s.server = first_of(ctx, ctx.globals.server, "--server", "ACCTSEC_SERVER", "server");
+  s.server = first_of(ctx, ctx.globals.server, "--server-url", "ACCTSEC_SERVER", "server");
   s.ca_file = first_of(ctx, ctx.globals.ca_file, "--ca-file", "ACCTSEC_CA_FILE", "ca_file", "", "");
   if (!s.ca_file.set()) s.ca_file.origin = "the system CA store";
   s.user = first_of(ctx, user_flag, "--user", "ACCTSEC_USER", "user");
@@ -37,7 +37,7 @@ BackendSettings backend_settings(Context& ctx, const std::string& user_flag) {
 Result<client::Client> backend_client(Context& ctx, bool with_token) {
   const BackendSettings s = backend_settings(ctx);
   if (!s.server.set())
-    return fail(ErrorCategory::usage, "no acctsec server is set: pass --server https://HOST:PORT, set ACCTSEC_SERVER, or put "
+    return fail(ErrorCategory::usage, "no acctsec server is set: pass --server-url https://HOST:PORT, set ACCTSEC_SERVER, or put "
                                       "server = \"https://HOST:PORT\" in the config file (acctsec config show says where it is)");
   client::ClientOptions options;
   options.base_url = s.server.value;

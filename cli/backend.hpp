@@ -14,7 +14,7 @@ namespace acctsec::cli {
 
 struct Setting {
   std::string value;
-  std::string origin;  // "--server", "ACCTSEC_SERVER", "config.toml [profile.ci]", "default", ...
+  std::string origin;  // "--server-url", "ACCTSEC_SERVER", "config.toml [profile.ci]", "default", ...
   bool set() const { return !value.empty(); }
 };
 

@@ -25,7 +25,7 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->envname("ACCTSEC_TIMEOUT")->group(group);
   app.add_option("--device", g.device, "Security key to use: a device path, or virtual:FILE for a virtual key")
       ->envname("ACCTSEC_DEVICE")->group(group);
-  app.add_option("--server", g.server, "The acctsec backend's URL, https://HOST[:PORT] (else ACCTSEC_SERVER, the config's server)")
+  app.add_option("--server-url", g.server, "The acctsec backend's URL, https://HOST[:PORT] (else ACCTSEC_SERVER, the config's server)")
       ->group(group);
   app.add_option("--ca-file", g.ca_file, "PEM file of the CAs to trust for the backend instead of the system store")->group(group);
 }

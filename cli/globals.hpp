@@ -25,7 +25,7 @@ struct GlobalOptions {
   std::string timeout_text;
   std::chrono::milliseconds timeout{30000};  // deadline for each device or network call
   std::optional<std::string> device;
-  std::string server;   // --server; ACCTSEC_SERVER and the config file are read where it is used
+  std::string server;   // --server-url; ACCTSEC_SERVER and the config file are read where it is used
   std::string ca_file;  // --ca-file
   Config config;        // the file as loaded, for the settings commands read themselves
 };

@@ -4,6 +4,7 @@
 #include "core/file.hpp"
 #include "fido/enrollment.hpp"
 #include "key_common.hpp"
+#include "key_enroll_server.hpp"
 #include "webauthn/authentication_response.hpp"
 #include "webauthn/enrollment_record.hpp"
 #include "webauthn/verification_request.hpp"
@@ -40,9 +41,23 @@ struct EnrollOptions {
   std::vector<std::string> exclude_ids;
   std::string out;
   PinSource pin;
+  bool server = false;
+  std::string bootstrap_code_file;
 };
 
 Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
+  if (o.server) {
+    if (!o.rp_id.empty() || !o.origin.empty() || !o.user_id.empty() || !o.exclude_ids.empty() || !o.exclude_files.empty())
+      return fail(ErrorCategory::usage, "with --server the server names the relying party, origin, user handle and excluded "
+                                        "credentials: leave out --rp-id, --origin, --user-id, --exclude and --exclude-id");
+    EnrollServerRequest request{.user = o.user, .display_name = o.display_name, .bootstrap_code_file = o.bootstrap_code_file,
+                                .out = o.out, .pin = o.pin};
+    return run_key_enroll_server(request, ctx);
+  }
+  if (!o.bootstrap_code_file.empty()) return fail(ErrorCategory::usage, "--bootstrap-code-file goes with --server");
+  if (o.rp_id.empty())
+    return fail(ErrorCategory::usage,
+                "key enroll needs --rp-id (or --server, which takes it from the backend)\nRun 'acctsec key enroll --help' for usage.");
   fido::EnrollRequest request;
   request.rp_id = o.rp_id;
   request.rp_name = o.rp_name;
@@ -190,7 +205,7 @@ void register_key_enroll(CLI::App& key, Dispatch& dispatch) {
   auto o = std::make_shared<EnrollOptions>();
   auto* cmd = add_command(key, dispatch, "enroll", "Create a credential on the key and write its enrollment record");
   if (!cmd) return;
-  cmd->add_option("--rp-id", o->rp_id, "Relying party id, e.g. example.com")->required();
+  cmd->add_option("--rp-id", o->rp_id, "Relying party id, e.g. example.com (not with --server)");
   cmd->add_option("--rp-name", o->rp_name, "Relying party display name (default: the rp id)");
   cmd->add_option("--origin", o->origin, "Origin in clientDataJSON (default: https://<rp id>)");
   cmd->add_option("--user", o->user, "User name, e.g. alice@example.com")->required();
@@ -205,6 +220,9 @@ void register_key_enroll(CLI::App& key, Dispatch& dispatch) {
   cmd->add_option("--exclude", o->exclude_files, "Enrollment record whose credential the key must not already hold (repeatable)");
   cmd->add_option("--exclude-id", o->exclude_ids, "Credential id (base64url) the key must not already hold (repeatable)");
   cmd->add_option("--out", o->out, "Write the enrollment record to FILE (default: print it)");
+  cmd->add_flag("--server", o->server, "Enroll with the acctsec backend: its ceremony, its policy (see --server-url)");
+  cmd->add_option("--bootstrap-code-file", o->bootstrap_code_file,
+                  "With --server: make the first admin with the server's one-time code file (no login needed)");
   add_pin_options(cmd, o->pin);
   bind_action(cmd, dispatch, o, run_key_enroll);
 }

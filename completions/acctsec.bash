@@ -7,7 +7,7 @@
 
 # Accepted by every command, before or after it.
 _acctsec_global_opts='--help --json --color --quiet --verbose --debug --config --profile
-  --timeout --device --server --ca-file'
+  --timeout --device --server-url --ca-file'
 
 # Sets cmds, opts and args (what positional arguments are: "file" or empty) for the command
 # path $1, such as "key pin set". Returns 1 for an unknown path.
@@ -24,7 +24,7 @@ _acctsec_spec() {
     'key info') ;;
     'key enroll')
       opts='--rp-id --rp-name --origin --user --user-id --display-name --discoverable --uv
-        --attestation --alg --exclude --exclude-id --out --pin-fd --pin-file --pin-env' ;;
+        --attestation --alg --exclude --exclude-id --out --server --bootstrap-code-file --pin-fd --pin-file --pin-env' ;;
     'key test')
       opts='--enrollment --require-uv --out --pin-fd --pin-file --pin-env' ;;
     'key pin')
@@ -76,7 +76,7 @@ _acctsec_spec() {
 # Succeeds when option $1 takes a value (in the next word, or after "=").
 _acctsec_takes_value() {
   case $1 in
-    --color | --config | --profile | --timeout | --device | --server | --ca-file | \
+    --color | --config | --profile | --timeout | --device | --server-url | --ca-file | --bootstrap-code-file | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
@@ -123,7 +123,7 @@ _acctsec_value() {
       else
         values='none indirect direct enterprise'
       fi ;;
-    --config | --ca-file | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
+    --config | --ca-file | --bootstrap-code-file | --out | --enrollment | --exclude | --pin-file | --new-pin-file | --blob | --root | \
     --response | --batch | --trust-anchor | --policy | --credential | --tls-cert | --tls-key | --access-log)
       _acctsec_add_files "$lead" "$value"
       return ;;

@@ -10,7 +10,7 @@
 # Succeeds when option $argv[1] takes a value (in the next word, or after "=").
 function __acctsec_takes_value
     switch $argv[1]
-        case --color --config --profile --timeout --device --server --ca-file \
+        case --color --config --profile --timeout --device --server-url --ca-file --bootstrap-code-file \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
@@ -103,7 +103,7 @@ complete -c acctsec -l config -r -F -d 'Configuration file'
 complete -c acctsec -l profile -x -d 'Configuration profile'
 complete -c acctsec -l timeout -x -d 'Deadline for each device or network call (30s, 500ms, 2m)'
 complete -c acctsec -l device -x -a '(__acctsec_devices)' -d 'Security key to use'
-complete -c acctsec -l server -x -d 'The acctsec backend URL, https://HOST:PORT'
+complete -c acctsec -l server-url -x -d 'The acctsec backend URL, https://HOST:PORT'
 complete -c acctsec -l ca-file -r -F -d 'PEM file of the CAs to trust for the backend'
 
 # acctsec
@@ -150,6 +150,8 @@ complete -c acctsec -n '__acctsec_at key enroll' -l attestation -x -a 'none indi
 complete -c acctsec -n '__acctsec_at key enroll' -l alg -x -a 'es256 eddsa' -d 'Credential algorithm'
 complete -c acctsec -n '__acctsec_at key enroll' -l exclude -r -F -d 'Enrollment record the key must not hold'
 complete -c acctsec -n '__acctsec_at key enroll' -l exclude-id -x -d 'Credential id the key must not hold'
+complete -c acctsec -n '__acctsec_at key enroll' -l server -d 'Enroll with the acctsec backend'
+complete -c acctsec -n '__acctsec_at key enroll' -l bootstrap-code-file -r -F -d 'The first admin: the server bootstrap code file'
 complete -c acctsec -n '__acctsec_at key enroll' -l out -r -F -d 'Write the enrollment record to FILE'
 complete -c acctsec -n '__acctsec_at key enroll' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at key enroll' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'

@@ -54,10 +54,15 @@ TEST_SUITE("cli::basics") {
   }
 
   TEST_CASE("a missing required option is a usage error naming the option") {
-    auto r = run_cli({"key", "enroll", "--user", "alice"});
+    auto r = run_cli({"key", "enroll", "--rp-id", "example.com"});
     CHECK(r.status == 2);
-    CHECK(r.err.find("--rp-id") != std::string::npos);
+    CHECK(r.err.find("--user") != std::string::npos);
     CHECK(r.err.find("acctsec key enroll --help") != std::string::npos);
+    // --rp-id is required unless the server names the relying party (--server).
+    auto local = run_cli({"key", "enroll", "--user", "alice"});
+    CHECK(local.status == 2);
+    CHECK(local.err.find("--rp-id") != std::string::npos);
+    CHECK(local.err.find("acctsec key enroll --help") != std::string::npos);
   }
 
   TEST_CASE("an unknown verb is named in the error") {

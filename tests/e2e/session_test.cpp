@@ -144,7 +144,84 @@ TEST_SUITE("e2e::session") {
     no_server.erase("ACCTSEC_SERVER");
     auto unset = run_binary({"--device", "virtual:" + b.engineer_key, "login", "--user", "engineer@example.com"}, no_server);
     CHECK(unset.status == 2);
-    CHECK(unset.err.find("--server https://HOST:PORT") != std::string::npos);
+    CHECK(unset.err.find("--server-url https://HOST:PORT") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(b.session_path()));
+  }
+  TEST_CASE("key enroll --server: the first admin from the bootstrap code, then a key for another principal; the server's policy and codes are enforced") {
+    TempDir dir;
+    const std::string data = dir.file("data");
+    auto serve = BinaryProcess::start({"--json", "serve", "--dev", "--seed-accounts", "10", "--data-dir", data, "--listen", "127.0.0.1:0"},
+                                      {{"HOME", data}});
+    REQUIRE_MESSAGE(serve->wait_for_out("\"url\""), serve->err());
+    const json ready = json::parse(serve->out());
+    const std::map<std::string, std::string> env{{"HOME", dir.file("home")}, {"XDG_STATE_HOME", dir.file("state")},
+                                                 {"ACCTSEC_SERVER", ready["url"]}, {"ACCTSEC_CA_FILE", ready["ca"]}};
+    const std::string root_key = dir.file("root.json"), engineer_key = dir.file("engineer.json");
+    REQUIRE(run_binary({"key", "virtual", "create", root_key}).status == 0);
+    REQUIRE(run_binary({"key", "virtual", "create", engineer_key}).status == 0);
+
+    auto wrong = run_binary({"key", "enroll", "--server", "--rp-id", "example.com", "--user", "root@example.com"}, env);
+    CHECK(wrong.status == 2);
+    CHECK(wrong.err.find("leave out --rp-id") != std::string::npos);
+    auto no_login = run_binary({"--device", "virtual:" + engineer_key, "key", "enroll", "--server", "--user", "engineer@example.com"}, env);
+    CHECK(no_login.status == 3);
+    CHECK(no_login.err.find("run acctsec login") != std::string::npos);
+
+    const std::string code_file = data + "/bootstrap-code";
+    auto boot = run_binary({"--json", "--device", "virtual:" + root_key, "key", "enroll", "--server", "--user", "root@example.com",
+                            "--bootstrap-code-file", code_file},
+                           env);
+    REQUIRE_MESSAGE(boot.status == 0, boot.err);
+    const json enrolled = json::parse(boot.out);
+    CHECK(enrolled["schema"] == "acctsec.key.enroll/1");
+    CHECK(enrolled["user"] == "root@example.com");
+    CHECK(enrolled["rpId"] == "localhost");
+    CHECK(enrolled["enrolled"]["id"] == enrolled["credentialId"]);
+    CHECK(enrolled["enrolled"]["principal"] == "root@example.com");
+    REQUIRE(enrolled["file"].is_string());
+    CHECK(std::filesystem::exists(enrolled["file"].get<std::string>()));
+    // The code is used up; the server says so, and nothing is enrolled.
+    auto again = run_binary({"--device", "virtual:" + engineer_key, "key", "enroll", "--server", "--user", "eve@example.com",
+                             "--bootstrap-code-file", code_file},
+                            env);
+    CHECK(again.status != 0);
+    CHECK(again.err.find("acctsec: error: ") == 0);
+
+    REQUIRE(run_binary({"--device", "virtual:" + root_key, "login", "--user", "root@example.com"}, env).status == 0);
+    auto engineer = run_binary({"--device", "virtual:" + engineer_key, "key", "enroll", "--server", "--user", "engineer@example.com"}, env);
+    REQUIRE_MESSAGE(engineer.status == 0, engineer.err);
+    CHECK(engineer.out.find("Enrolled: engineer@example.com at " + ready["url"].get<std::string>()) == 0);
+    // The engineer logs in with the key just enrolled, in a profile of their own that names the user.
+    std::filesystem::create_directories(dir.file("home") + "/.config/acctsec");
+    { std::ofstream(dir.file("home") + "/.config/acctsec/config.toml") << "[profile.engineer]\nuser = \"engineer@example.com\"\n"; }
+    auto as_engineer = env;
+    as_engineer["ACCTSEC_PROFILE"] = "engineer";
+    auto login = run_binary({"--device", "virtual:" + engineer_key, "login"}, as_engineer);
+    REQUIRE_MESSAGE(login.status == 0, login.err);
+    CHECK(std::filesystem::exists(dir.file("state") + "/acctsec/session-engineer.json"));
+    auto who = run_binary({"--json", "whoami"}, as_engineer);
+    REQUIRE(who.status == 0);
+    CHECK(json::parse(who.out)["principal"] == "engineer@example.com");
+  }
+
+  TEST_CASE("key enroll --server under a policy that refuses virtual keys: exit 1, naming the rule, and no credential") {
+    TempDir dir;
+    const std::string data = dir.file("data");
+    const std::string policy = dir.file("policy.toml");
+    { std::ofstream(policy) << "[enrollment]\nallow_virtual_keys = false\n"; }
+    auto serve = BinaryProcess::start(
+        {"--json", "serve", "--dev", "--policy", policy, "--seed-accounts", "10", "--data-dir", data, "--listen", "127.0.0.1:0"}, {{"HOME", data}});
+    REQUIRE_MESSAGE(serve->wait_for_out("\"url\""), serve->err());
+    const json ready = json::parse(serve->out());
+    const std::map<std::string, std::string> env{{"HOME", dir.file("home")}, {"XDG_STATE_HOME", dir.file("state")},
+                                                 {"ACCTSEC_SERVER", ready["url"]}, {"ACCTSEC_CA_FILE", ready["ca"]}};
+    const std::string key = dir.file("root.json");
+    REQUIRE(run_binary({"key", "virtual", "create", key}).status == 0);
+    auto refused = run_binary({"--device", "virtual:" + key, "key", "enroll", "--server", "--user", "root@example.com",
+                               "--bootstrap-code-file", data + "/bootstrap-code"},
+                              env);
+    CHECK(refused.status == 1);
+    CHECK(refused.err.find("virtual") != std::string::npos);
+    CHECK(run_binary({"--device", "virtual:" + key, "login", "--user", "root@example.com"}, env).status != 0);
   }
 }
