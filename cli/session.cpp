@@ -54,7 +54,7 @@ Result<int> run_login(const LoginOptions& o, Context& ctx) {
     pin = std::move(*read);
     if (pin) request.pin = &*pin;
   }
-  ctx.out.info("touch your security key to log in as " + settings.user.value);
+  if (!device->is_virtual()) ctx.out.info("Touch your security key to log in as " + settings.user.value + ".");
   auto signed_in = fido::key_sign(*device, request);
   if (!signed_in && signed_in.error().category == ErrorCategory::not_found)
     return fail(ErrorCategory::not_found, fmt::format("this key holds none of the credentials enrolled for {} on {}; use the key you "
