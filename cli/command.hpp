@@ -45,5 +45,6 @@ void register_mds(CLI::App& app, Dispatch& dispatch);
 void register_serve(CLI::App& app, Dispatch& dispatch);
 void register_session(CLI::App& app, Dispatch& dispatch);
 void register_config(CLI::App& app, Dispatch& dispatch);
+void register_access(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace acctsec::cli

@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds login logout whoami config serve'
+      cmds='version key webauthn mds login logout whoami access config serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -63,6 +63,20 @@ _acctsec_spec() {
       opts='--user --pin-fd --pin-file --pin-env' ;;
     'logout') ;;
     'whoami') ;;
+    'access')
+      cmds='request list show approve deny revoke wait' ;;
+    'access request')
+      opts='--resource --scope --code --ticket --reason --duration --wait --pin-fd --pin-file --pin-env' ;;
+    'access list')
+      opts='--mine --pending --state' ;;
+    'access show') ;;
+    'access approve')
+      opts='--reason --pin-fd --pin-file --pin-env' ;;
+    'access deny')
+      opts='--reason --pin-fd --pin-file --pin-env' ;;
+    'access revoke')
+      opts='--reason' ;;
+    'access wait') ;;
     'config')
       cmds='show' ;;
     'config show') ;;
@@ -77,6 +91,7 @@ _acctsec_spec() {
 _acctsec_takes_value() {
   case $1 in
     --color | --config | --profile | --timeout | --device | --server-url | --ca-file | --bootstrap-code-file | \
+    --resource | --scope | --code | --ticket | --reason | --duration | --state | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
@@ -115,6 +130,8 @@ _acctsec_value() {
   local opt=$1 path=$2 value=$3 lead=$4 values='' v
   case $opt in
     --color) values='auto always never' ;;
+    --state) values='pending active approved denied expired revoked' ;;
+    --scope) values='security:read posture:list' ;;
     --uv) values='required preferred discouraged' ;;
     --alg) values='es256 eddsa' ;;
     --attestation)

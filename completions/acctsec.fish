@@ -11,6 +11,7 @@
 function __acctsec_takes_value
     switch $argv[1]
         case --color --config --profile --timeout --device --server-url --ca-file --bootstrap-code-file \
+            --resource --scope --code --ticket --reason --duration --state \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
@@ -28,7 +29,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds login logout whoami config serve
+            printf '%s\n' version key webauthn mds login logout whoami access config serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -41,6 +42,8 @@ function __acctsec_subcommands
             printf '%s\n' verify-registration verify-assertion
         case mds
             printf '%s\n' update show
+        case access
+            printf '%s\n' request list show approve deny revoke wait
         case config
             printf '%s\n' show
     end
@@ -115,6 +118,7 @@ complete -c acctsec -n '__acctsec_at' -a mds -d 'Fetch, verify and query the FID
 complete -c acctsec -n '__acctsec_at' -a login -d 'Log in to the acctsec backend with your security key'
 complete -c acctsec -n '__acctsec_at' -a logout -d 'Revoke the session and forget it here'
 complete -c acctsec -n '__acctsec_at' -a whoami -d 'Show who the backend sees'
+complete -c acctsec -n '__acctsec_at' -a access -d 'Request, review and revoke justified access to account data'
 complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
 
@@ -123,6 +127,37 @@ complete -c acctsec -n '__acctsec_at login' -l user -x -d 'Your principal name'
 complete -c acctsec -n '__acctsec_at login' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at login' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
 complete -c acctsec -n '__acctsec_at login' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+
+# acctsec access
+complete -c acctsec -n '__acctsec_at access' -a request -d 'Ask for a grant, with a signed justification'
+complete -c acctsec -n '__acctsec_at access' -a list -d 'List access requests'
+complete -c acctsec -n '__acctsec_at access' -a show -d 'Show a request, its reviews and its grant'
+complete -c acctsec -n '__acctsec_at access' -a approve -d 'Approve a request, signed with your key'
+complete -c acctsec -n '__acctsec_at access' -a deny -d 'Deny a request, signed with your key'
+complete -c acctsec -n '__acctsec_at access' -a revoke -d 'End a pending request or an active grant now'
+complete -c acctsec -n '__acctsec_at access' -a wait -d 'Wait for a decision'
+complete -c acctsec -n '__acctsec_at access request' -l resource -x -d 'account:ID, group:NAME or accounts'
+complete -c acctsec -n '__acctsec_at access request' -l scope -x -a 'security:read posture:list' -d 'What of it may be read'
+complete -c acctsec -n '__acctsec_at access request' -l code -x -a 'CUSTOMER_SUPPORT INCIDENT LEGAL_REQUEST' -d 'Justification code'
+complete -c acctsec -n '__acctsec_at access request' -l ticket -x -d 'The ticket that asks for it'
+complete -c acctsec -n '__acctsec_at access request' -l reason -x -d 'Why, for the audit log'
+complete -c acctsec -n '__acctsec_at access request' -l duration -x -d 'How long the grant lasts (1h)'
+complete -c acctsec -n '__acctsec_at access request' -l wait -d 'Wait for the decision'
+complete -c acctsec -n '__acctsec_at access request' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at access request' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at access request' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+complete -c acctsec -n '__acctsec_at access list' -l mine -d 'Only your own requests'
+complete -c acctsec -n '__acctsec_at access list' -l pending -d 'Only pending requests you may review'
+complete -c acctsec -n '__acctsec_at access list' -l state -x -a 'pending active approved denied expired revoked' -d 'Only this state'
+complete -c acctsec -n '__acctsec_at access approve' -l reason -x -d 'Why, for the audit log'
+complete -c acctsec -n '__acctsec_at access approve' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at access approve' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at access approve' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+complete -c acctsec -n '__acctsec_at access deny' -l reason -x -d 'Why, for the audit log'
+complete -c acctsec -n '__acctsec_at access deny' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at access deny' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at access deny' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+complete -c acctsec -n '__acctsec_at access revoke' -l reason -x -d 'Why, for the audit log'
 
 # acctsec config
 complete -c acctsec -n '__acctsec_at config' -a show -d 'Print each setting with its origin'

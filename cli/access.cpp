@@ -1,0 +1,287 @@
+// acctsec access request | list | show | approve | deny | revoke | wait: access-justification
+// requests against the backend. Justifications and reviews are signed with the security key,
+// over the digest the server's challenge names; the client checks that digest before it signs.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "backend.hpp"
+#include "client/paginate.hpp"
+#include "core/bytes.hpp"
+#include "core/cancel.hpp"
+#include "core/duration.hpp"
+#include "fido/enrollment.hpp"
+#include "key_common.hpp"
+#include "webauthn/authentication_response.hpp"
+#include "webauthn/hash.hpp"
+
+namespace acctsec::cli {
+namespace {
+
+std::string access_text(const nlohmann::json& json, const char* name) {
+  return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
+}
+
+// Signs the server's access challenge with the key after checking that its challenge is the
+// SHA-256 of its digest input and that the input says what `expected` says (the fields the user
+// asked for), so that the key never signs something other than what the user sees.
+Result<nlohmann::json> access_sign(Context& ctx, const nlohmann::json& challenge, const nlohmann::json& expected, const PinSource& pin_source) {
+  const std::string input = access_text(challenge, "digestInput");
+  const nlohmann::json pk = challenge.value("publicKey", nlohmann::json::object());
+  auto asked = base64url_decode(access_text(pk, "challenge"));
+  const nlohmann::json document = nlohmann::json::parse(input, nullptr, false);
+  if (!asked || input.empty() || !document.is_object() || webauthn::sha256(as_bytes(input)) != *asked)
+    return fail(ErrorCategory::network, "the server's challenge is not the digest of what it says is signed; nothing was signed");
+  for (const auto& [key, value] : expected.items())
+    if (!document.contains(key) || document[key] != value)
+      return fail(ErrorCategory::network, fmt::format("the server's challenge would sign {} = {}, not {}; nothing was signed", key,
+                                                      document.value(key, nlohmann::json()).dump(), value.dump()));
+  auto device = key_open(ctx);
+  if (!device) return fail(device.error());
+  fido::SignRequest request;
+  request.rp_id = access_text(pk, "rpId");
+  request.origin = access_text(challenge, "origin");
+  request.challenge = std::move(*asked);
+  if (pk.contains("allowCredentials") && pk["allowCredentials"].is_array())
+    for (const auto& d : pk["allowCredentials"])
+      if (auto id = base64url_decode(access_text(d, "id"))) request.allow.push_back(std::move(*id));
+  std::optional<Secret> pin;
+  if (access_text(pk, "userVerification") == "required") {
+    request.user_verification = fido::UserVerification::required;
+    auto read = key_pin_if_needed(*device, pin_source, ctx);
+    if (!read) return fail(read.error());
+    pin = std::move(*read);
+    if (pin) request.pin = &*pin;
+  }
+  if (!device->is_virtual()) ctx.out.info("Touch your security key to sign.");
+  auto signed_by_key = fido::key_sign(*device, request);
+  if (!signed_by_key && signed_by_key.error().category == ErrorCategory::not_found)
+    return fail(ErrorCategory::not_found, "this key holds none of your enrolled credentials; sign with the key you log in with");
+  if (!signed_by_key) return fail(signed_by_key.error());
+  return webauthn::authentication_response_to_json(*signed_by_key);
+}
+
+std::string access_path(const std::string& id) { return "/v1/access-requests/" + client::url_encode_component(id); }
+
+void access_print(Context& ctx, const nlohmann::json& r) {
+  if (ctx.out.json()) {
+    ctx.out.document("acctsec.access-request/1", r);
+    return;
+  }
+  const nlohmann::json j = r.value("justification", nlohmann::json::object());
+  std::vector<std::pair<std::string, std::string>> fields{
+      {"Request", access_text(r, "id")},
+      {"State", access_text(r, "state")},
+      {"Requester", access_text(r, "requester")},
+      {"Resource", access_text(j, "resource") + " (" + access_text(j, "scope") + ")"},
+      {"Justification", fmt::format("{} {}: {}", access_text(j, "code"), access_text(j, "ticket"), access_text(j, "reason"))},
+      {"Duration", access_text(j, "duration")},
+      {"Created", access_text(r, "createdAt")}};
+  int approvals = 0;
+  for (const auto& review : r.value("reviews", nlohmann::json::array())) {
+    if (access_text(review, "decision") == "approve") ++approvals;
+    fields.emplace_back("Review", fmt::format("{} by {} at {}: {}", access_text(review, "decision"), access_text(review, "reviewer"),
+                                              access_text(review, "at"), access_text(review, "reason")));
+  }
+  fields.emplace_back("Approvals", fmt::format("{} of {}", approvals, r.value("approvalsRequired", 1)));
+  if (r.contains("grant") && r["grant"].is_object())
+    fields.emplace_back("Grant", fmt::format("{} from {} until {}", access_text(r["grant"], "id"), access_text(r["grant"], "startsAt"),
+                                             access_text(r["grant"], "endsAt")));
+  if (!access_text(r, "revokedBy").empty())
+    fields.emplace_back("Revoked", access_text(r, "revokedBy") + ": " + access_text(r, "revokedReason"));
+  ctx.out.fields(fields);
+}
+
+// 0 granted (active), 1 anything else that is final; the state decides.
+int access_verdict(const nlohmann::json& r) { return access_text(r, "state") == "active" ? 0 : 1; }
+
+// Long-polls the request until it is no longer pending: exit 0 active, 1 denied, expired or
+// revoked; timeout when `limit` passes first (the user's --timeout, else the request's own expiry).
+Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string& id, std::optional<std::chrono::milliseconds> limit) {
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    if (cancel_requested()) return fail(ErrorCategory::cancelled, "interrupted while waiting; the request stays as it is");
+    std::chrono::milliseconds slice{30'000};
+    if (limit) {
+      const auto left = *limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      if (left.count() <= 0)
+        return fail(ErrorCategory::timeout, fmt::format("{} is still pending; wait again with acctsec access wait {}", id, id));
+      slice = std::min(slice, left);
+    }
+    const auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(slice).count());
+    client::CallOptions options;
+    options.deadline = std::chrono::milliseconds(seconds * 1000 + 15'000);
+    auto got = api.get(access_path(id), {{"wait", fmt::format("{}s", seconds)}}, options);
+    if (!got) return fail(got.error());
+    if (access_text(got->body, "state") != "pending") {
+      access_print(ctx, got->body);
+      return access_verdict(got->body);
+    }
+    if (!limit && ctx.out.verbose()) ctx.out.info(id + " is still pending");
+  }
+}
+
+std::optional<std::chrono::milliseconds> access_wait_limit(Context& ctx) {
+  if (ctx.globals.timeout_text.empty()) return std::nullopt;  // no --timeout: until the server says it expired
+  return ctx.globals.timeout;
+}
+
+struct AccessRequestOptions {
+  std::string resource, scope, code, ticket, reason, duration;
+  bool wait = false;
+  PinSource pin;
+};
+
+Result<int> run_access_request(const AccessRequestOptions& o, Context& ctx) {
+  if (!parse_duration(o.duration)) return fail(ErrorCategory::usage, "--duration takes a duration such as 30m or 2h, not '" + o.duration + "'");
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  const nlohmann::json justification = {{"resource", o.resource}, {"scope", o.scope},   {"code", o.code},
+                                        {"ticket", o.ticket},     {"reason", o.reason}, {"duration", o.duration}};
+  auto challenge = api->post("/v1/access-requests/challenges", {{"purpose", "request"}, {"justification", justification}});
+  if (!challenge) return fail(challenge.error());
+  nlohmann::json expected = justification;
+  expected["purpose"] = "request";
+  expected["nonce"] = challenge->body.value("nonce", "");
+  auto assertion = access_sign(ctx, challenge->body, expected, o.pin);
+  if (!assertion) return fail(assertion.error());
+  // One Idempotency-Key for the call and its retries (the client makes it): a retry never makes a second request.
+  auto created = api->post("/v1/access-requests",
+                           {{"justification", justification}, {"nonce", challenge->body["nonce"]}, {"assertion", *assertion}});
+  if (!created) return fail(created.error());
+  const std::string id = access_text(created->body, "id");
+  if (!o.wait || access_text(created->body, "state") != "pending") {
+    access_print(ctx, created->body);
+    if (!ctx.out.json() && access_text(created->body, "state") == "pending")
+      ctx.out.info(fmt::format("An approver approves it with: acctsec access approve {} --reason \"...\"", id));
+    return o.wait ? access_verdict(created->body) : 0;
+  }
+  ctx.out.info(fmt::format("{} is pending; waiting for a decision (an approver runs: acctsec access approve {} --reason \"...\")", id, id));
+  return access_wait_for(ctx, *api, id, access_wait_limit(ctx));
+}
+
+struct AccessListOptions {
+  bool mine = false;
+  bool pending = false;
+  std::string state;
+};
+
+Result<int> run_access_list(const AccessListOptions& o, Context& ctx) {
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  client::Query query;
+  if (o.mine) query.emplace_back("mine", "true");
+  if (o.pending) query.emplace_back("reviewable", "true");
+  if (!o.state.empty()) query.emplace_back("state", o.state);
+  Table table{{"ID", "STATE", "REQUESTER", "RESOURCE", "SCOPE", "CODE", "TICKET", "CREATED"}, {}};
+  auto walked = client::paginate(*api, "/v1/access-requests", query, [&](nlohmann::json&& r) {
+    if (ctx.out.json()) {
+      r["schema"] = "acctsec.access-request/1";
+      ctx.out.line(r.dump());
+    } else {
+      const nlohmann::json j = r.value("justification", nlohmann::json::object());
+      table.rows.push_back({access_text(r, "id"), access_text(r, "state"), access_text(r, "requester"), access_text(j, "resource"),
+                            access_text(j, "scope"), access_text(j, "code"), access_text(j, "ticket"), access_text(r, "createdAt")});
+    }
+    return client::Step::next;
+  });
+  if (!walked) return fail(walked.error());
+  if (!ctx.out.json()) ctx.out.table(table);
+  return 0;
+}
+
+struct AccessIdOptions {
+  std::string id;
+  std::string reason;
+  PinSource pin;
+};
+
+Result<int> run_access_show(const AccessIdOptions& o, Context& ctx) {
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  auto got = api->get(access_path(o.id));
+  if (!got) return fail(got.error());
+  access_print(ctx, got->body);
+  return 0;
+}
+
+Result<int> access_review(const AccessIdOptions& o, Context& ctx, const char* decision) {
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  const nlohmann::json review = {{"requestId", o.id}, {"decision", decision}, {"reason", o.reason}};
+  auto challenge = api->post("/v1/access-requests/challenges", {{"purpose", "review"}, {"review", review}});
+  if (!challenge) return fail(challenge.error());
+  const nlohmann::json expected = {{"purpose", "review"}, {"requestId", o.id}, {"decision", decision}, {"reason", o.reason},
+                                   {"nonce", challenge->body.value("nonce", "")}};
+  auto assertion = access_sign(ctx, challenge->body, expected, o.pin);
+  if (!assertion) return fail(assertion.error());
+  auto reviewed = api->post(access_path(o.id) + "/reviews",
+                            {{"decision", decision}, {"reason", o.reason}, {"nonce", challenge->body["nonce"]}, {"assertion", *assertion}});
+  if (!reviewed) return fail(reviewed.error());  // self-approval: 403, the server says another approver must
+  access_print(ctx, reviewed->body);
+  return 0;
+}
+
+Result<int> run_access_approve(const AccessIdOptions& o, Context& ctx) { return access_review(o, ctx, "approve"); }
+Result<int> run_access_deny(const AccessIdOptions& o, Context& ctx) { return access_review(o, ctx, "deny"); }
+
+Result<int> run_access_revoke(const AccessIdOptions& o, Context& ctx) {
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  auto revoked = api->post(access_path(o.id) + "/revoke", {{"reason", o.reason}});
+  if (!revoked) return fail(revoked.error());
+  access_print(ctx, revoked->body);
+  return 0;
+}
+
+Result<int> run_access_wait(const AccessIdOptions& o, Context& ctx) {
+  auto api = backend_client(ctx, true);
+  if (!api) return fail(api.error());
+  return access_wait_for(ctx, *api, o.id, access_wait_limit(ctx));
+}
+
+}  // namespace
+
+void register_access(CLI::App& app, Dispatch& dispatch) {
+  auto* access = add_command(app, dispatch, "access", "Request, review and revoke justified access to account data");
+  if (!access) return;
+  access->require_subcommand(1);
+  if (auto* cmd = add_command(*access, dispatch, "request", "Ask for a grant, with a justification signed by your security key")) {
+    auto o = std::make_shared<AccessRequestOptions>();
+    cmd->add_option("--resource", o->resource, "What to read: account:ID, group:NAME or accounts")->required();
+    cmd->add_option("--scope", o->scope, "What of it: security:read or posture:list")->required();
+    cmd->add_option("--code", o->code, "Justification code, e.g. CUSTOMER_SUPPORT, INCIDENT, LEGAL_REQUEST")->required();
+    cmd->add_option("--ticket", o->ticket, "The ticket that asks for it, in the code's pattern")->required();
+    cmd->add_option("--reason", o->reason, "Why, in words an auditor understands")->required();
+    cmd->add_option("--duration", o->duration, "How long the grant lasts once approved, e.g. 1h")->required();
+    cmd->add_flag("--wait", o->wait, "Wait for the decision: exit 0 approved, 1 denied, 7 when --timeout passes first");
+    add_pin_options(cmd, o->pin);
+    bind_action(cmd, dispatch, o, run_access_request);
+  }
+  if (auto* cmd = add_command(*access, dispatch, "list", "List access requests: yours, those you may review, or by state")) {
+    auto o = std::make_shared<AccessListOptions>();
+    cmd->add_flag("--mine", o->mine, "Only your own requests");
+    cmd->add_flag("--pending", o->pending, "Only pending requests you may review");
+    cmd->add_option("--state", o->state, "Only requests in this state")
+        ->check(CLI::IsMember({"pending", "active", "approved", "denied", "expired", "revoked"}));
+    bind_action(cmd, dispatch, o, run_access_list);
+  }
+  const auto with_id = [&](const char* name, const char* about, Result<int> (*run)(const AccessIdOptions&, Context&), bool reason,
+                           bool signs) {
+    auto* cmd = add_command(*access, dispatch, name, about);
+    if (!cmd) return;
+    auto o = std::make_shared<AccessIdOptions>();
+    cmd->add_option("id", o->id, "The request's id")->required();
+    if (reason) cmd->add_option("--reason", o->reason, "Why, for the audit log")->required();
+    if (signs) add_pin_options(cmd, o->pin);
+    bind_action(cmd, dispatch, o, run);
+  };
+  with_id("show", "Show a request, its reviews and its grant", run_access_show, false, false);
+  with_id("approve", "Approve a request, signed with your security key", run_access_approve, true, true);
+  with_id("deny", "Deny a request, signed with your security key", run_access_deny, true, true);
+  with_id("revoke", "End a pending request or an active grant now", run_access_revoke, true, false);
+  with_id("wait", "Wait for a pending request's decision: exit 0 approved, 1 denied, 7 timeout", run_access_wait, false, false);
+}
+
+}  // namespace acctsec::cli

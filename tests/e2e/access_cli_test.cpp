@@ -1,0 +1,133 @@
+// access request | list | show | approve | deny | revoke | wait: the real binary against
+// `acctsec serve --dev`, each staff member logged in with a virtual key of their own.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/cli_harness.hpp"
+#include "support/staff_client.hpp"
+
+using namespace acctsec::test;
+using nlohmann::json;
+
+namespace {
+
+struct Org {
+  TempDir dir;
+  std::unique_ptr<BinaryProcess> process;
+  json ready;
+  std::map<std::string, std::string> keys;  // name -> virtual key file
+
+  Org() {
+    const std::string data = dir.file("data");
+    process = BinaryProcess::start({"--json", "serve", "--dev", "--seed-accounts", "20", "--data-dir", data, "--listen", "127.0.0.1:0"},
+                                   {{"HOME", data}});
+    REQUIRE_MESSAGE(process->wait_for_out("\"url\""), process->err());
+    ready = json::parse(process->out());
+    const std::string url = ready["url"];
+    ApiClient api(static_cast<unsigned>(std::stoul(url.substr(url.rfind(':') + 1))), ready["ca"]);
+    auto admin = bootstrap_admin(api, data, "root@example.com", dir.file("root.json"));
+    for (const std::string name : {"helpdesk", "approver"}) {
+      keys[name] = dir.file(name + ".json");
+      enroll_staff(api, admin, name + "@example.com", keys[name]).key.reset();  // the CLI opens the key next
+      auto login = run(name, {"login", "--user", name + "@example.com"});
+      REQUIRE_MESSAGE(login.status == 0, login.err);
+    }
+  }
+
+  // `acctsec ARGS` as `who`: their key, their session.
+  CliRun run(const std::string& who, std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--device", "virtual:" + keys.at(who)});
+    return run_binary(args, {{"HOME", dir.file("home")}, {"XDG_STATE_HOME", dir.file("state-" + who)}, {"ACCTSEC_SERVER", ready["url"]},
+                             {"ACCTSEC_CA_FILE", ready["ca"]}});
+  }
+};
+
+std::vector<std::string> request_args(const std::string& account, std::vector<std::string> more = {}) {
+  std::vector<std::string> args{"--json", "access", "request", "--resource", "account:" + account, "--scope", "security:read",
+                                "--code", "CUSTOMER_SUPPORT", "--ticket", "SUP-4242", "--reason", "customer cannot log in after a phone change",
+                                "--duration", "1h"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e::access_cli") {
+  TEST_CASE("a signed request, listed for the approver, refused as self-approval, approved with a key, then revoked") {
+    Org org;
+    auto requested = org.run("helpdesk", request_args("c-000003"));
+    REQUIRE_MESSAGE(requested.status == 0, requested.err);
+    const json request = json::parse(requested.out);
+    const std::string id = request["id"];
+    CHECK(request["schema"] == "acctsec.access-request/1");
+    CHECK(request["state"] == "pending");
+    CHECK(request["requester"] == "helpdesk@example.com");
+    CHECK(request["justification"] == json{{"resource", "account:c-000003"}, {"scope", "security:read"}, {"code", "CUSTOMER_SUPPORT"},
+                                           {"ticket", "SUP-4242"}, {"reason", "customer cannot log in after a phone change"},
+                                           {"duration", "1h"}});
+
+    auto pending = org.run("approver", {"--json", "access", "list", "--pending"});
+    REQUIRE_MESSAGE(pending.status == 0, pending.err);
+    CHECK(json::parse(pending.out.substr(0, pending.out.find('\n')))["id"] == id);
+    auto mine = org.run("helpdesk", {"access", "list", "--mine"});
+    CHECK(mine.out.find(id + "\tpending\thelpdesk@example.com\taccount:c-000003\tsecurity:read\tCUSTOMER_SUPPORT\tSUP-4242\t") == 0);
+
+    auto self = org.run("helpdesk", {"access", "approve", id, "--reason", "looks fine to me"});
+    CHECK(self.status == 3);
+    CHECK(self.err.find("acctsec: error: ") == 0);
+
+    auto approved = org.run("approver", {"access", "approve", id, "--reason", "checked SUP-4242"});
+    REQUIRE_MESSAGE(approved.status == 0, approved.err);
+    CHECK(approved.out.find("State: active") != std::string::npos);
+    CHECK(approved.out.find("Review: approve by approver@example.com at ") != std::string::npos);
+    auto waited = org.run("helpdesk", {"access", "wait", id});
+    CHECK(waited.status == 0);
+
+    auto shown = org.run("helpdesk", {"--json", "access", "show", id});
+    REQUIRE(shown.status == 0);
+    const json active = json::parse(shown.out);
+    CHECK(active["state"] == "active");
+    CHECK(active["grant"]["id"].get<std::string>().starts_with("gr-"));
+
+    auto revoked = org.run("helpdesk", {"access", "revoke", id, "--reason", "the customer is back in"});
+    REQUIRE_MESSAGE(revoked.status == 0, revoked.err);
+    CHECK(revoked.out.find("Revoked: helpdesk@example.com: the customer is back in") != std::string::npos);
+    CHECK(org.run("helpdesk", {"access", "wait", id}).status == 1);
+  }
+
+  TEST_CASE("request --wait: exit 1 when denied, 7 when --timeout passes first; policy refusals and unknown ids") {
+    Org org;
+    auto waiting = std::async(std::launch::async, [&] { return org.run("helpdesk", request_args("c-000004", {"--wait"})); });
+    std::string id;
+    for (int i = 0; i < 200 && id.empty(); ++i) {
+      auto listed = org.run("approver", {"--json", "access", "list", "--pending"});
+      if (listed.status == 0 && !listed.out.empty()) id = json::parse(listed.out.substr(0, listed.out.find('\n')))["id"];
+      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_FALSE(id.empty());
+    auto denied = org.run("approver", {"access", "deny", id, "--reason", "no ticket for this account"});
+    REQUIRE_MESSAGE(denied.status == 0, denied.err);
+    const auto waited = waiting.get();
+    CHECK(waited.status == 1);
+    CHECK(json::parse(waited.out)["state"] == "denied");
+
+    auto timed_out = org.run("helpdesk", request_args("c-000005", {"--wait", "--timeout", "2s"}));
+    CHECK(timed_out.status == 7);
+    CHECK(timed_out.err.find("is still pending; wait again with acctsec access wait ") != std::string::npos);
+
+    // The policy's rules come back from the server, each named; nothing is signed or created.
+    auto bad = org.run("helpdesk", {"access", "request", "--resource", "account:c-000006", "--scope", "security:read", "--code", "CUSTOMER_SUPPORT",
+                                    "--ticket", "nope", "--reason", "short", "--duration", "1h"});
+    CHECK(bad.status == 1);
+    CHECK(bad.err.find("ticket") != std::string::npos);
+    auto bad_duration = org.run("helpdesk", {"access", "request", "--resource", "account:c-000006", "--scope", "security:read", "--code",
+                                             "CUSTOMER_SUPPORT", "--ticket", "SUP-1", "--reason", "a reason long enough", "--duration", "soon"});
+    CHECK(bad_duration.status == 2);
+    CHECK(org.run("helpdesk", {"access", "show", "ar-nothing"}).status == 4);
+  }
+}
