@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "access_flow.hpp"
 #include "backend.hpp"
 #include "client/paginate.hpp"
 #include "core/bytes.hpp"
@@ -17,11 +18,14 @@
 #include "webauthn/hash.hpp"
 
 namespace acctsec::cli {
+
 namespace {
 
 std::string access_text(const nlohmann::json& json, const char* name) {
   return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
 }
+
+}  // namespace
 
 // Signs the server's access challenge with the key after checking that its challenge is the
 // SHA-256 of its digest input and that the input says what `expected` says (the fields the user
@@ -98,7 +102,8 @@ int access_verdict(const nlohmann::json& r) { return access_text(r, "state") == 
 
 // Long-polls the request until it is no longer pending: exit 0 active, 1 denied, expired or
 // revoked; timeout when `limit` passes first (the user's --timeout, else the request's own expiry).
-Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string& id, std::optional<std::chrono::milliseconds> limit) {
+Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string& id, std::optional<std::chrono::milliseconds> limit,
+                            bool print) {
   const auto start = std::chrono::steady_clock::now();
   while (true) {
     if (cancel_requested()) return fail(ErrorCategory::cancelled, "interrupted while waiting; the request stays as it is");
@@ -115,7 +120,7 @@ Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string
     auto got = api.get(access_path(id), {{"wait", fmt::format("{}s", seconds)}}, options);
     if (!got) return fail(got.error());
     if (access_text(got->body, "state") != "pending") {
-      access_print(ctx, got->body);
+      if (print) access_print(ctx, got->body);
       return access_verdict(got->body);
     }
     if (!limit && ctx.out.verbose()) ctx.out.info(id + " is still pending");
@@ -126,6 +131,23 @@ std::optional<std::chrono::milliseconds> access_wait_limit(Context& ctx) {
   if (ctx.globals.timeout_text.empty()) return std::nullopt;  // no --timeout: until the server says it expired
   return ctx.globals.timeout;
 }
+
+Result<nlohmann::json> access_request_create(Context& ctx, client::Client& api, const nlohmann::json& justification, const PinSource& pin) {
+  auto challenge = api.post("/v1/access-requests/challenges", {{"purpose", "request"}, {"justification", justification}});
+  if (!challenge) return fail(challenge.error());
+  nlohmann::json expected = justification;
+  expected["purpose"] = "request";
+  expected["nonce"] = challenge->body.value("nonce", "");
+  auto assertion = access_sign(ctx, challenge->body, expected, pin);
+  if (!assertion) return fail(assertion.error());
+  // One Idempotency-Key for the call and its retries (the client makes it): a retry never makes a second request.
+  auto created = api.post("/v1/access-requests",
+                          {{"justification", justification}, {"nonce", challenge->body["nonce"]}, {"assertion", *assertion}});
+  if (!created) return fail(created.error());
+  return std::move(created->body);
+}
+
+namespace {
 
 struct AccessRequestOptions {
   std::string resource, scope, code, ticket, reason, duration;
@@ -139,26 +161,17 @@ Result<int> run_access_request(const AccessRequestOptions& o, Context& ctx) {
   if (!api) return fail(api.error());
   const nlohmann::json justification = {{"resource", o.resource}, {"scope", o.scope},   {"code", o.code},
                                         {"ticket", o.ticket},     {"reason", o.reason}, {"duration", o.duration}};
-  auto challenge = api->post("/v1/access-requests/challenges", {{"purpose", "request"}, {"justification", justification}});
-  if (!challenge) return fail(challenge.error());
-  nlohmann::json expected = justification;
-  expected["purpose"] = "request";
-  expected["nonce"] = challenge->body.value("nonce", "");
-  auto assertion = access_sign(ctx, challenge->body, expected, o.pin);
-  if (!assertion) return fail(assertion.error());
-  // One Idempotency-Key for the call and its retries (the client makes it): a retry never makes a second request.
-  auto created = api->post("/v1/access-requests",
-                           {{"justification", justification}, {"nonce", challenge->body["nonce"]}, {"assertion", *assertion}});
+  auto created = access_request_create(ctx, *api, justification, o.pin);
   if (!created) return fail(created.error());
-  const std::string id = access_text(created->body, "id");
-  if (!o.wait || access_text(created->body, "state") != "pending") {
-    access_print(ctx, created->body);
-    if (!ctx.out.json() && access_text(created->body, "state") == "pending")
+  const std::string id = access_text(*created, "id");
+  if (!o.wait || access_text(*created, "state") != "pending") {
+    access_print(ctx, *created);
+    if (!ctx.out.json() && access_text(*created, "state") == "pending")
       ctx.out.info(fmt::format("An approver approves it with: acctsec access approve {} --reason \"...\"", id));
-    return o.wait ? access_verdict(created->body) : 0;
+    return o.wait ? access_verdict(*created) : 0;
   }
   ctx.out.info(fmt::format("{} is pending; waiting for a decision (an approver runs: acctsec access approve {} --reason \"...\")", id, id));
-  return access_wait_for(ctx, *api, id, access_wait_limit(ctx));
+  return access_wait_for(ctx, *api, id, access_wait_limit(ctx), true);
 }
 
 struct AccessListOptions {
@@ -238,7 +251,7 @@ Result<int> run_access_revoke(const AccessIdOptions& o, Context& ctx) {
 Result<int> run_access_wait(const AccessIdOptions& o, Context& ctx) {
   auto api = backend_client(ctx, true);
   if (!api) return fail(api.error());
-  return access_wait_for(ctx, *api, o.id, access_wait_limit(ctx));
+  return access_wait_for(ctx, *api, o.id, access_wait_limit(ctx), true);
 }
 
 }  // namespace

@@ -46,5 +46,6 @@ void register_serve(CLI::App& app, Dispatch& dispatch);
 void register_session(CLI::App& app, Dispatch& dispatch);
 void register_config(CLI::App& app, Dispatch& dispatch);
 void register_access(CLI::App& app, Dispatch& dispatch);
+void register_account(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace acctsec::cli

@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds login logout whoami access config serve'
+      cmds='version key webauthn mds login logout whoami account access config serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -63,6 +63,12 @@ _acctsec_spec() {
       opts='--user --pin-fd --pin-file --pin-env' ;;
     'logout') ;;
     'whoami') ;;
+    'account')
+      cmds='status audit' ;;
+    'account status')
+      opts='--justify --code --ticket --reason --duration --wait --pin-fd --pin-file --pin-env' ;;
+    'account audit')
+      opts='--all --require --group' ;;
     'access')
       cmds='request list show approve deny revoke wait' ;;
     'access request')
@@ -91,7 +97,7 @@ _acctsec_spec() {
 _acctsec_takes_value() {
   case $1 in
     --color | --config | --profile | --timeout | --device | --server-url | --ca-file | --bootstrap-code-file | \
-    --resource | --scope | --code | --ticket | --reason | --duration | --state | \
+    --resource | --scope | --code | --ticket | --reason | --duration | --state | --require | --group | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
@@ -131,6 +137,7 @@ _acctsec_value() {
   case $opt in
     --color) values='auto always never' ;;
     --state) values='pending active approved denied expired revoked' ;;
+    --require) values='phishing-resistant 2fa reset-protection backup-key' ;;
     --scope) values='security:read posture:list' ;;
     --uv) values='required preferred discouraged' ;;
     --alg) values='es256 eddsa' ;;

@@ -11,7 +11,7 @@
 function __acctsec_takes_value
     switch $argv[1]
         case --color --config --profile --timeout --device --server-url --ca-file --bootstrap-code-file \
-            --resource --scope --code --ticket --reason --duration --state \
+            --resource --scope --code --ticket --reason --duration --state --require --group \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
@@ -29,7 +29,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds login logout whoami access config serve
+            printf '%s\n' version key webauthn mds login logout whoami account access config serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -42,6 +42,8 @@ function __acctsec_subcommands
             printf '%s\n' verify-registration verify-assertion
         case mds
             printf '%s\n' update show
+        case account
+            printf '%s\n' status audit
         case access
             printf '%s\n' request list show approve deny revoke wait
         case config
@@ -118,6 +120,7 @@ complete -c acctsec -n '__acctsec_at' -a mds -d 'Fetch, verify and query the FID
 complete -c acctsec -n '__acctsec_at' -a login -d 'Log in to the acctsec backend with your security key'
 complete -c acctsec -n '__acctsec_at' -a logout -d 'Revoke the session and forget it here'
 complete -c acctsec -n '__acctsec_at' -a whoami -d 'Show who the backend sees'
+complete -c acctsec -n '__acctsec_at' -a account -d 'Check customer accounts 2FA and reset protection'
 complete -c acctsec -n '__acctsec_at' -a access -d 'Request, review and revoke justified access to account data'
 complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
@@ -127,6 +130,22 @@ complete -c acctsec -n '__acctsec_at login' -l user -x -d 'Your principal name'
 complete -c acctsec -n '__acctsec_at login' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at login' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
 complete -c acctsec -n '__acctsec_at login' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+
+# acctsec account
+complete -c acctsec -n '__acctsec_at account' -a status -d 'Show an account 2FA, reset protection and events'
+complete -c acctsec -n '__acctsec_at account' -a audit -d 'Check many accounts; exit 1 when any falls short'
+complete -c acctsec -n '__acctsec_at account status' -l justify -d 'Without a grant, ask for one and read once active'
+complete -c acctsec -n '__acctsec_at account status' -l code -x -a 'CUSTOMER_SUPPORT INCIDENT LEGAL_REQUEST' -d 'Justification code'
+complete -c acctsec -n '__acctsec_at account status' -l ticket -x -d 'The ticket'
+complete -c acctsec -n '__acctsec_at account status' -l reason -x -d 'Why'
+complete -c acctsec -n '__acctsec_at account status' -l duration -x -d 'How long the grant lasts (1h)'
+complete -c acctsec -n '__acctsec_at account status' -l wait -d 'Wait for the approval'
+complete -c acctsec -n '__acctsec_at account status' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at account status' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at account status' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
+complete -c acctsec -n '__acctsec_at account audit' -l all -d 'Every account'
+complete -c acctsec -n '__acctsec_at account audit' -l require -x -a 'phishing-resistant 2fa reset-protection backup-key' -d 'Required posture'
+complete -c acctsec -n '__acctsec_at account audit' -l group -x -d 'Only this group, held to its required posture'
 
 # acctsec access
 complete -c acctsec -n '__acctsec_at access' -a request -d 'Ask for a grant, with a signed justification'

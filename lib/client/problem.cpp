@@ -30,8 +30,9 @@ std::string problem_message(const Problem& problem) {
   if (!problem.detail.empty() && problem.detail != problem.title)
     message = message.empty() ? problem.detail : message + ": " + problem.detail;
   if (message.empty()) message = "HTTP " + std::to_string(problem.status);
+  // Servers often repeat the list in the detail already; a part said once is not said again.
   const auto add = [&message](const std::string& part) {
-    if (!part.empty()) message += "; " + part;
+    if (!part.empty() && message.find(part) == std::string::npos) message += "; " + part;
   };
   if (const auto errors = problem.document.find("errors"); errors != problem.document.end() && errors->is_array()) {
     for (const auto& entry : *errors) {

@@ -2,6 +2,7 @@
 // `acctsec serve --dev`, each staff member logged in with a virtual key of their own.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -129,5 +130,68 @@ TEST_SUITE("e2e::access_cli") {
                                              "CUSTOMER_SUPPORT", "--ticket", "SUP-1", "--reason", "a reason long enough", "--duration", "soon"});
     CHECK(bad_duration.status == 2);
     CHECK(org.run("helpdesk", {"access", "show", "ar-nothing"}).status == 4);
+  }
+  TEST_CASE("account status: without a grant it says which command asks for one; --justify --wait asks, waits and reads") {
+    Org org;
+    auto refused = org.run("helpdesk", {"account", "status", "c-000007"});
+    CHECK(refused.status == 3);
+    CHECK(refused.err.find("acctsec access request --resource account:c-000007 --scope security:read") != std::string::npos);
+    CHECK(refused.err.find("acctsec account status c-000007 --justify") != std::string::npos);
+
+    auto justified = std::async(std::launch::async, [&] {
+      return org.run("helpdesk", {"--json", "account", "status", "c-000007", "--justify", "--code", "CUSTOMER_SUPPORT", "--ticket", "SUP-7777",
+                                  "--reason", "customer locked out of their account", "--wait"});
+    });
+    std::string id;
+    for (int i = 0; i < 200 && id.empty(); ++i) {
+      auto listed = org.run("approver", {"--json", "access", "list", "--pending"});
+      if (listed.status == 0 && !listed.out.empty()) id = json::parse(listed.out.substr(0, listed.out.find('\n')))["id"];
+      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_FALSE(id.empty());
+    REQUIRE(org.run("approver", {"access", "approve", id, "--reason", "ticket SUP-7777 checked"}).status == 0);
+    const auto read = justified.get();
+    REQUIRE_MESSAGE(read.status == 0, read.err);
+    const json status = json::parse(read.out);
+    CHECK(status["schema"] == "acctsec.account-security/1");
+    CHECK(status["account"] == "c-000007");
+    CHECK(status["grant"].get<std::string>().starts_with("gr-"));
+    CHECK(status["twoFactor"].contains("methods"));
+    // Under the grant, the plain read works, and says what it read under.
+    auto again = org.run("helpdesk", {"account", "status", "c-000007"});
+    REQUIRE(again.status == 0);
+    CHECK(again.out.find("Account: c-000007 (customer)") == 0);
+    CHECK(again.out.find("Read under: " + status["grant"].get<std::string>()) != std::string::npos);
+  }
+
+  TEST_CASE("account audit --group streams each member with its shortfalls and exits 1 when any falls short") {
+    Org org;
+    auto none = org.run("helpdesk", {"account", "audit", "--group", "high-profile"});
+    CHECK(none.status == 3);
+    auto requested = org.run("helpdesk", {"--json", "access", "request", "--resource", "group:high-profile", "--scope", "posture:list", "--code",
+                                          "INCIDENT", "--ticket", "INC-4242", "--reason", "review of high-profile accounts", "--duration", "1h"});
+    REQUIRE_MESSAGE(requested.status == 0, requested.err);
+    const std::string id = json::parse(requested.out)["id"];
+    REQUIRE(org.run("approver", {"access", "approve", id, "--reason", "incident INC-4242"}).status == 0);
+    auto audit = org.run("helpdesk", {"--json", "account", "audit", "--group", "high-profile", "--require", "2fa"});
+    std::size_t lines = 0, short_of = 0;
+    for (std::size_t at = 0; at < audit.out.size();) {
+      const auto end = audit.out.find('\n', at);
+      const json a = json::parse(audit.out.substr(at, end - at));
+      CHECK(a["schema"] == "acctsec.account-audit/1");
+      CHECK(a["groups"].dump().find("high-profile") != std::string::npos);
+      ++lines;
+      if (!a["shortfalls"].empty()) ++short_of;
+      if (!a["twoFactorEnabled"].get<bool>()) CHECK(a["shortfalls"].dump().find("no 2FA") != std::string::npos);
+      at = end + 1;
+    }
+    CHECK(lines > 0);
+    CHECK(audit.status == (short_of > 0 ? 1 : 0));
+    // Piped, one tab-separated line per account, and the count on stderr.
+    auto plain = org.run("helpdesk", {"account", "audit", "--group", "high-profile", "--require", "2fa"});
+    CHECK(plain.status == audit.status);
+    CHECK(static_cast<std::size_t>(std::count(plain.out.begin(), plain.out.end(), '\n')) == lines);
+    CHECK(plain.err.find(std::to_string(lines) + " accounts checked, " + std::to_string(short_of) + " falling short") != std::string::npos);
+    CHECK(org.run("helpdesk", {"account", "audit"}).status == 2);
   }
 }
