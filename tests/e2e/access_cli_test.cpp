@@ -40,6 +40,16 @@ struct Org {
     }
   }
 
+  // The newest request the approver may review, once one shows up (another thread is making it).
+  std::string first_pending() const {
+    for (int i = 0; i < 200; ++i) {
+      auto listed = run("approver", {"--json", "access", "list", "--pending"});
+      if (listed.status == 0 && !listed.out.empty()) return json::parse(listed.out.substr(0, listed.out.find('\n')))["id"];
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return {};
+  }
+
   // `acctsec ARGS` as `who`: their key, their session.
   CliRun run(const std::string& who, std::vector<std::string> args) const {
     args.insert(args.begin(), {"--device", "virtual:" + keys.at(who)});
@@ -104,12 +114,7 @@ TEST_SUITE("e2e::access_cli") {
   TEST_CASE("request --wait: exit 1 when denied, 7 when --timeout passes first; policy refusals and unknown ids") {
     Org org;
     auto waiting = std::async(std::launch::async, [&] { return org.run("helpdesk", request_args("c-000004", {"--wait"})); });
-    std::string id;
-    for (int i = 0; i < 200 && id.empty(); ++i) {
-      auto listed = org.run("approver", {"--json", "access", "list", "--pending"});
-      if (listed.status == 0 && !listed.out.empty()) id = json::parse(listed.out.substr(0, listed.out.find('\n')))["id"];
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const std::string id = org.first_pending();
     REQUIRE_FALSE(id.empty());
     auto denied = org.run("approver", {"access", "deny", id, "--reason", "no ticket for this account"});
     REQUIRE_MESSAGE(denied.status == 0, denied.err);
@@ -142,12 +147,7 @@ TEST_SUITE("e2e::access_cli") {
       return org.run("helpdesk", {"--json", "account", "status", "c-000007", "--justify", "--code", "CUSTOMER_SUPPORT", "--ticket", "SUP-7777",
                                   "--reason", "customer locked out of their account", "--wait"});
     });
-    std::string id;
-    for (int i = 0; i < 200 && id.empty(); ++i) {
-      auto listed = org.run("approver", {"--json", "access", "list", "--pending"});
-      if (listed.status == 0 && !listed.out.empty()) id = json::parse(listed.out.substr(0, listed.out.find('\n')))["id"];
-      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const std::string id = org.first_pending();
     REQUIRE_FALSE(id.empty());
     REQUIRE(org.run("approver", {"access", "approve", id, "--reason", "ticket SUP-7777 checked"}).status == 0);
     const auto read = justified.get();
