@@ -146,6 +146,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_webauthn(app, dispatch);
   register_mds(app, dispatch);
   register_session(app, dispatch);
+  register_audit(app, dispatch);
   register_config(app, dispatch);
   register_serve(app, dispatch);
 }
