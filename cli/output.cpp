@@ -64,6 +64,36 @@ void Output::table(const Table& t) {
   for (const auto& row : t.rows) emit(row, false);
 }
 
+void Output::row(StreamedTable& t, const std::vector<std::string>& cells) {
+  auto& os = *m_deps.out;
+  if (!m_aligned) {
+    for (std::size_t i = 0; i < cells.size(); ++i) os << (i ? "\t" : "") << cells[i];
+    os << '\n' << std::flush;
+    return;
+  }
+  const auto emit = [&](const std::vector<std::string>& line_cells, bool is_header) {
+    for (std::size_t i = 0; i < line_cells.size(); ++i) {
+      os << (is_header ? styled(line_cells[i], Style::bold) : line_cells[i]);
+      const std::size_t header_width = i < t.headers.size() ? width(t.headers[i]) : 0;
+      const std::size_t w = std::max(i < t.widths.size() ? t.widths[i] : 0, header_width);
+      const std::size_t used = width(line_cells[i]);
+      if (i + 1 != line_cells.size()) os << std::string(w > used ? w - used + 2 : 2, ' ');
+    }
+    os << '\n';
+  };
+  if (!t.started) emit(t.headers, true);
+  t.started = true;
+  emit(cells, false);
+  os << std::flush;
+}
+
+void Output::record(std::string_view schema, const nlohmann::json& body) {
+  nlohmann::ordered_json doc;
+  doc["schema"] = schema;
+  for (const auto& [key, value] : body.items()) doc[key] = value;
+  *m_deps.out << doc.dump() << '\n' << std::flush;
+}
+
 void Output::fields(const std::vector<std::pair<std::string, std::string>>& fs) {
   std::size_t w = 0;
   for (const auto& [label, _] : fs) w = std::max(w, width(label));

@@ -18,6 +18,15 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
+// A table written row by row, for lists too long to hold (a stream of pages): on a terminal the
+// header goes before the first row and columns are padded to `widths` (a wider cell shifts the
+// rest of its row, since earlier rows are out already); piped, rows are tab-separated as in Table.
+struct StreamedTable {
+  std::vector<std::string> headers;
+  std::vector<std::size_t> widths;
+  bool started = false;
+};
+
 enum class Style { plain, bold, good, bad, warn, dim };
 
 class Output {
@@ -31,6 +40,10 @@ class Output {
   // One JSON document on stdout; `schema` is set as its first member.
   void document(std::string_view schema, nlohmann::json body);
   void table(const Table& table);
+  // One row of `table`, flushed, so that a follower sees it at once.
+  void row(StreamedTable& table, const std::vector<std::string>& cells);
+  // One NDJSON line on stdout (never indented, even on a terminal), `schema` first, flushed.
+  void record(std::string_view schema, const nlohmann::json& body);
   // "label: value" lines, labels aligned on a terminal.
   void fields(const std::vector<std::pair<std::string, std::string>>& fields);
   void line(std::string_view text);

@@ -148,6 +148,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_session(app, dispatch);
   register_account(app, dispatch);
   register_access(app, dispatch);
+  register_audit(app, dispatch);
   register_config(app, dispatch);
   register_serve(app, dispatch);
 }

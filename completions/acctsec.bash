@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds login logout whoami account access config serve'
+      cmds='version key webauthn mds login logout whoami account access audit config serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -83,6 +83,14 @@ _acctsec_spec() {
     'access revoke')
       opts='--reason' ;;
     'access wait') ;;
+    'audit')
+      cmds='log verify alerts' ;;
+    'audit log')
+      opts='--since --actor --resource --limit --follow' ;;
+    'audit verify')
+      opts='--public-key' ;;
+    'audit alerts')
+      opts='--since --severity --fail-on' ;;
     'config')
       cmds='show' ;;
     'config show') ;;
@@ -105,7 +113,8 @@ _acctsec_takes_value() {
     --response | --batch | --challenge | --jobs | --trust-anchor | --policy | --public-key | \
     --credential | --counter | \
     --listen | --data-dir | --db | --tls-cert | --tls-key | --access-log | --threads | --max-connections | \
-    --request-timeout | --drain-timeout | --session-ttl | --seed-accounts)
+    --request-timeout | --drain-timeout | --session-ttl | --seed-accounts | \
+    --since | --actor | --resource | --limit | --severity | --fail-on)
       return 0 ;;
   esac
   return 1
@@ -141,6 +150,13 @@ _acctsec_value() {
     --scope) values='security:read posture:list' ;;
     --uv) values='required preferred discouraged' ;;
     --alg) values='es256 eddsa' ;;
+    --severity | --fail-on) values='low medium high critical' ;;
+    --public-key)
+      # audit verify's is a PEM file; webauthn verify-assertion's a base64url COSE key.
+      if [[ $path == 'audit verify' ]]; then
+        _acctsec_add_files "$lead" "$value"
+      fi
+      return ;;
     --attestation)
       if [[ $path == 'key virtual create' ]]; then
         values='packed self none'

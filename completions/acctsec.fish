@@ -19,7 +19,8 @@ function __acctsec_takes_value
             --response --batch --challenge --jobs --trust-anchor --policy --public-key \
             --credential --counter \
             --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections \
-            --request-timeout --drain-timeout --session-ttl --seed-accounts
+            --request-timeout --drain-timeout --session-ttl --seed-accounts \
+            --since --actor --resource --limit --severity --fail-on
             return 0
     end
     return 1
@@ -29,7 +30,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds login logout whoami account access config serve
+            printf '%s\n' version key webauthn mds login logout whoami account access audit config serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual
         case 'key pin'
@@ -46,6 +47,8 @@ function __acctsec_subcommands
             printf '%s\n' status audit
         case access
             printf '%s\n' request list show approve deny revoke wait
+        case audit
+            printf '%s\n' log verify alerts
         case config
             printf '%s\n' show
     end
@@ -122,6 +125,7 @@ complete -c acctsec -n '__acctsec_at' -a logout -d 'Revoke the session and forge
 complete -c acctsec -n '__acctsec_at' -a whoami -d 'Show who the backend sees'
 complete -c acctsec -n '__acctsec_at' -a account -d 'Check customer accounts 2FA and reset protection'
 complete -c acctsec -n '__acctsec_at' -a access -d 'Request, review and revoke justified access to account data'
+complete -c acctsec -n '__acctsec_at' -a audit -d 'Read the audit log, verify its hash chain, list alerts'
 complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
 
@@ -177,6 +181,19 @@ complete -c acctsec -n '__acctsec_at access deny' -l pin-fd -x -d 'Read the PIN 
 complete -c acctsec -n '__acctsec_at access deny' -l pin-file -r -F -d 'Read the PIN from this file (mode 0600)'
 complete -c acctsec -n '__acctsec_at access deny' -l pin-env -d 'Read the PIN from ACCTSEC_PIN'
 complete -c acctsec -n '__acctsec_at access revoke' -l reason -x -d 'Why, for the audit log'
+# acctsec audit
+complete -c acctsec -n '__acctsec_at audit' -a log -d 'Print audit entries in chain order'
+complete -c acctsec -n '__acctsec_at audit' -a verify -d 'Recompute the hash chain and check the signed head'
+complete -c acctsec -n '__acctsec_at audit' -a alerts -d 'List the alerts detection raised'
+complete -c acctsec -n '__acctsec_at audit log' -l since -x -d 'Only entries at or after this RFC 3339 time'
+complete -c acctsec -n '__acctsec_at audit log' -l actor -x -d 'Only entries by this principal or token'
+complete -c acctsec -n '__acctsec_at audit log' -l resource -x -d 'Only entries about this resource'
+complete -c acctsec -n '__acctsec_at audit log' -l limit -x -d 'Stop after this many entries'
+complete -c acctsec -n '__acctsec_at audit log' -l follow -d 'Keep printing new entries until Ctrl-C'
+complete -c acctsec -n '__acctsec_at audit verify' -l public-key -r -F -d 'The server audit public key (PEM) to pin'
+complete -c acctsec -n '__acctsec_at audit alerts' -l since -x -d 'Only alerts raised at or after this RFC 3339 time'
+complete -c acctsec -n '__acctsec_at audit alerts' -l severity -x -a 'low medium high critical' -d 'Only alerts of this severity or higher'
+complete -c acctsec -n '__acctsec_at audit alerts' -l fail-on -x -a 'low medium high critical' -d 'Exit 1 at or above this severity'
 
 # acctsec config
 complete -c acctsec -n '__acctsec_at config' -a show -d 'Print each setting with its origin'

@@ -36,11 +36,13 @@ ClientResult<WalkSummary> paginate(Client& client, std::string_view path, Query 
     }
     const auto next = body.find("next");
     if (next == body.end() || !next->is_string() || next->get_ref<const std::string&>().empty()) return summary;
-    if (next->get_ref<const std::string&>() == cursor)
+    summary.next = next->get<std::string>();
+    if (summary.next == cursor && items->empty()) return summary;  // nothing after the cursor yet
+    if (summary.next == cursor)
       return std::unexpected(ClientError(
           Error(ErrorCategory::network,
                 fmt::format("GET {} answered the same `next` cursor twice; the listing would never end", path))));
-    cursor = next->get<std::string>();
+    cursor = summary.next;
   }
 }
 

@@ -117,6 +117,19 @@ TEST_SUITE("client::paginate") {
     CHECK(looping.error().message.find("same `next` cursor twice") != std::string::npos);
   }
 
+  TEST_CASE("an empty page that hands back its cursor ends a list that can be polled; next says where to resume") {
+    ScriptedServer s;
+    s.then(json_reply(200, {{"items", {1, 2}}, {"next", "c2"}}));
+    s.then(json_reply(200, {{"items", nlohmann::json::array()}, {"next", "c2"}}));
+    Client client = open_client(s);
+    auto walked = paginate(client, "/v1/audit", {}, [](nlohmann::json&&) { return Step::next; });
+    REQUIRE_MESSAGE(walked.has_value(), walked.error().message);
+    CHECK(walked->items == 2);
+    CHECK(walked->pages == 2);
+    CHECK(walked->end == WalkEnd::last_page);
+    CHECK(walked->next == "c2");
+  }
+
   TEST_CASE("an error on a later page ends the walk with that error") {
     ScriptedServer s;
     s.then(json_reply(200, {{"items", {1, 2}}, {"next", "c2"}}));
