@@ -190,7 +190,7 @@ TEST_SUITE("cli::mds") {
     CHECK_FALSE(std::filesystem::exists(s.cache_dir() + "/cache.json"));
   }
 
-  TEST_CASE("--at verifies an expired signer inside its validity; a stale BLOB is only a warning") {
+  TEST_CASE("--at verifies an expired signer inside its validity, a stale BLOB is only a warning") {
     MdsSetup s(mds::Alg::es256, {"20200101000000Z", "20210101000000Z"}, 7, "2020-07-01");
     auto now = s.run({"mds", "update", "--blob", s.blob, "--root", s.root});
     CHECK(now.status == 1);
@@ -244,7 +244,7 @@ TEST_SUITE("cli::mds") {
     CHECK(run_cli({"mds", "show", mds::k_certified}, homeless).status == 2);
   }
 
-  TEST_CASE("mds update --url fetches the BLOB over HTTP on loopback; an HTTP error exits 6") {
+  TEST_CASE("mds update --url fetches the BLOB over HTTP on loopback, an HTTP error exits 6") {
     MdsSetup s;
     {
       OneShotHttpServer server("200 OK", read_file(s.blob));

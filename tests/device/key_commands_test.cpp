@@ -297,7 +297,7 @@ TEST_SUITE("device::key_pin") {
     CHECK(prompts[0].find("PIN") != std::string::npos);
   }
 
-  TEST_CASE("pin set, then change; a wrong PIN says how many attempts are left (3)") {
+  TEST_CASE("pin set, then change, a wrong PIN says how many attempts are left (3)") {
     Bench b;
     write_file(b.dir.file("new"), "13579\n");
     auto set = b.run({"key", "pin", "set", "--new-pin-file", b.dir.file("new")});

@@ -148,7 +148,7 @@ TEST_SUITE("device::webauthn_verify_registration") {
     }
   }
 
-  TEST_CASE("the default policy refuses virtual keys by rule; a policy may allow them") {
+  TEST_CASE("the default policy refuses virtual keys by rule, a policy may allow them") {
     Enrolled e;
     const std::string strict = e.dir.file("strict.toml"), lenient = e.dir.file("lenient.toml");
     write_file(strict, "[enrollment]\n");
@@ -211,7 +211,7 @@ TEST_SUITE("device::webauthn_verify_assertion") {
     CHECK(verdicts[0]["schema"] == "acctsec.webauthn.assertion-verdict/1");
   }
 
-  TEST_CASE("a replayed assertion is a possible clone; --counter and --credential set what was stored") {
+  TEST_CASE("a replayed assertion is a possible clone, --counter and --credential set what was stored") {
     Enrolled e;
     const json line = e.assertion_line();
     const std::string response = e.dir.file("assertion.json"), credential = e.dir.file("credential.json");
@@ -347,7 +347,7 @@ TEST_SUITE("device::webauthn_verify_assertion") {
     CHECK(verdicts.back()["verified"] == true);
   }
 
-  TEST_CASE("a batch line without an expectation that no flag supplies is an error verdict; flags fill the gaps") {
+  TEST_CASE("a batch line without an expectation that no flag supplies is an error verdict, flags fill the gaps") {
     Enrolled e;
     json line = e.assertion_line();
     const std::string challenge = line["expected"]["challenge"];

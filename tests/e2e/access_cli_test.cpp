@@ -111,7 +111,7 @@ TEST_SUITE("e2e::access_cli") {
     CHECK(org.run("helpdesk", {"access", "wait", id}).status == 1);
   }
 
-  TEST_CASE("request --wait: exit 1 when denied, 7 when --timeout passes first; policy refusals and unknown ids") {
+  TEST_CASE("request --wait: exit 1 when denied, 7 when --timeout passes first, policy refusals and unknown ids") {
     Org org;
     auto waiting = std::async(std::launch::async, [&] { return org.run("helpdesk", request_args("c-000004", {"--wait"})); });
     const std::string id = org.first_pending();
@@ -136,7 +136,7 @@ TEST_SUITE("e2e::access_cli") {
     CHECK(bad_duration.status == 2);
     CHECK(org.run("helpdesk", {"access", "show", "ar-nothing"}).status == 4);
   }
-  TEST_CASE("account status: without a grant it says which command asks for one; --justify --wait asks, waits and reads") {
+  TEST_CASE("account status: without a grant it says which command asks for one, --justify --wait asks, waits and reads") {
     Org org;
     auto refused = org.run("helpdesk", {"account", "status", "c-000007"});
     CHECK(refused.status == 3);

@@ -100,7 +100,7 @@ TEST_SUITE("e2e::session") {
     CHECK(after.err.find("not logged in to " + b.ready["url"].get<std::string>() + ": run acctsec login") != std::string::npos);
   }
 
-  TEST_CASE("a token in ACCTSEC_TOKEN is used as it is; a revoked one is refused with exit 3") {
+  TEST_CASE("a token in ACCTSEC_TOKEN is used as it is, a revoked one is refused with exit 3") {
     Backend b;
     auto env = b.env();
     env["ACCTSEC_TOKEN"] = b.admin.token;
@@ -147,7 +147,7 @@ TEST_SUITE("e2e::session") {
     CHECK(unset.err.find("--server-url https://HOST:PORT") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(b.session_path()));
   }
-  TEST_CASE("key enroll --server: the first admin from the bootstrap code, then a key for another principal; the server's policy and codes are enforced") {
+  TEST_CASE("key enroll --server: the first admin from the bootstrap code, then a key for another principal, the server's policy and codes are enforced") {
     TempDir dir;
     const std::string data = dir.file("data");
     auto serve = BinaryProcess::start({"--json", "serve", "--dev", "--seed-accounts", "10", "--data-dir", data, "--listen", "127.0.0.1:0"},

@@ -117,7 +117,7 @@ TEST_SUITE("client::paginate") {
     CHECK(looping.error().message.find("same `next` cursor twice") != std::string::npos);
   }
 
-  TEST_CASE("an empty page that hands back its cursor ends a list that can be polled; next says where to resume") {
+  TEST_CASE("an empty page that hands back its cursor ends a list that can be polled, next says where to resume") {
     ScriptedServer s;
     s.then(json_reply(200, {{"items", {1, 2}}, {"next", "c2"}}));
     s.then(json_reply(200, {{"items", nlohmann::json::array()}, {"next", "c2"}}));

@@ -19,7 +19,7 @@ TEST_SUITE("core::config") {
     CHECK(plain->get("device") == "virtual:a.json");
   }
 
-  TEST_CASE("a missing default file is an empty config; a named missing file is an error") {
+  TEST_CASE("a missing default file is an empty config, a named missing file is an error") {
     auto c = config_load("/nonexistent/acctsec/config.toml", false, "");
     REQUIRE(c);
     CHECK(c->settings.empty());

@@ -64,7 +64,7 @@ bool has_header(const Reply& reply, const std::string& name, const std::string& 
 }  // namespace
 
 TEST_SUITE("server::access") {
-  TEST_CASE("a signed request approved by another approver becomes an active grant; reads under it are audited with it") {
+  TEST_CASE("a signed request approved by another approver becomes an active grant, reads under it are audited with it") {
     Org org;
     CHECK(org.h.get("/v1/accounts/c-000007/security", org.helpdesk.token).status == 403);
     auto created = request_access(org.h, org.helpdesk, justification("account:c-000007"));
@@ -161,7 +161,7 @@ TEST_SUITE("server::access") {
     CHECK(std::count(actions.begin(), actions.end(), "access.request.created") == 0);
   }
 
-  TEST_CASE("the justification rules refuse with 422 naming each rule; roles the policy does not list get 403") {
+  TEST_CASE("the justification rules refuse with 422 naming each rule, roles the policy does not list get 403") {
     Org org;
     json bad = justification("account:c-000003", "security:read", "short");
     bad["ticket"] = "JIRA-1";
@@ -184,7 +184,7 @@ TEST_SUITE("server::access") {
     CHECK(missing.body["errors"].dump().find("/assertion") != std::string::npos);
   }
 
-  TEST_CASE("two approvals when the policy asks for two; revocation ends a grant; expiry is on the clock") {
+  TEST_CASE("two approvals when the policy asks for two, revocation ends a grant, expiry is on the clock") {
     ServerPolicy policy = server_policy_default(true);
     policy.access.approvals_required = 2;
     Org org(std::move(policy));
@@ -255,7 +255,7 @@ TEST_SUITE("server::access") {
     CHECK(expired.body["items"].size() == 2);
   }
 
-  TEST_CASE("listing: the caller's own unless it may review; reviewable ones; pages with cursors; waiting for a decision") {
+  TEST_CASE("listing: the caller's own unless it may review, reviewable ones, pages with cursors, waiting for a decision") {
     Org org;
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i) {
@@ -307,7 +307,7 @@ TEST_SUITE("server::access") {
     CHECK(org.h.get("/v1/access-requests?mine=true", org.helpdesk.token).body["items"].size() == 1);
   }
 
-  TEST_CASE("the account list needs a posture:list grant and pages under filters; groups show their required posture") {
+  TEST_CASE("the account list needs a posture:list grant and pages under filters, groups show their required posture") {
     Org org;
     CHECK(org.h.get("/v1/accounts?filter=no-2fa", org.helpdesk.token).status == 403);
     org.grant(justification("accounts", "posture:list"));

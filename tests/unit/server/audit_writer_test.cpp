@@ -117,7 +117,7 @@ TEST_SUITE("server::audit_writer") {
     CHECK(verify_stored_chain(**real, 2).has_value());
   }
 
-  TEST_CASE("an event that cannot be encoded fails alone; its batch commits") {
+  TEST_CASE("an event that cannot be encoded fails alone, its batch commits") {
     test::ScratchDir dir;
     auto store = sqlite_store_open(dir.file("acctsec.db"));
     auto writer = AuditWriter::start(**store);

@@ -68,7 +68,7 @@ TEST_SUITE("server::dev_pki") {
     CHECK(test::slurp(second->server_cert) == cert);
   }
 
-  TEST_CASE("a server certificate that is damaged or from another CA is issued again; the CA stays") {
+  TEST_CASE("a server certificate that is damaged or from another CA is issued again, the CA stays") {
     test::ScratchDir dir;
     auto first = dev_pki_ensure(dir.file(""));
     REQUIRE(first.has_value());

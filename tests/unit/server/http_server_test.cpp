@@ -199,7 +199,7 @@ TEST_SUITE("server::http_server") {
     CHECK(idle->closed_by_peer(10s));
   }
 
-  TEST_CASE("connections beyond the cap are closed at once; the ones inside it are still served") {
+  TEST_CASE("connections beyond the cap are closed at once, the ones inside it are still served") {
     HttpServerOptions options;
     options.max_connections = 2;
     Served s(echo(), options);
@@ -234,7 +234,7 @@ TEST_SUITE("server::http_server") {
     CHECK(why.find("certificate") != std::string::npos);
   }
 
-  TEST_CASE("a handler may answer later from another thread; one that drops its Respond answers 500") {
+  TEST_CASE("a handler may answer later from another thread, one that drops its Respond answers 500") {
     std::vector<std::jthread> workers;
     std::mutex workers_mutex;
     Served s([&](HttpRequest&& request, Respond respond) {

@@ -30,7 +30,7 @@ using nlohmann::json;
 
 
 TEST_SUITE("server::identity") {
-  TEST_CASE("the bootstrap code makes the first admin once; a wrong code is 401 and a second use 409") {
+  TEST_CASE("the bootstrap code makes the first admin once, a wrong code is 401 and a second use 409") {
     Harness h;
     CHECK(h.post("/v1/bootstrap", {{"code", "acsb_wrong-code-wrong-code"}, {"name", "root@example.com"}, {"displayName", "R"}}).status ==
           401);
@@ -51,7 +51,7 @@ TEST_SUITE("server::identity") {
     CHECK_FALSE(code->has_value());
   }
 
-  TEST_CASE("a key registers and logs in; whoami shows the session, and logout ends it") {
+  TEST_CASE("a key registers and logs in, whoami shows the session, and logout ends it") {
     Harness h;
     Key key = make_key(h, "root");
     const std::string token = admin_session(h, key);

@@ -155,7 +155,7 @@ TEST_SUITE("webauthn::android_safetynet") {
                                  "(2021-09-03T21:04:30Z)");
   }
 
-  TEST_CASE("verifies a generated response; the hostname may be in the SAN instead of the CN") {
+  TEST_CASE("verifies a generated response, the hostname may be in the SAN instead of the CN") {
     const auto result = attestation_verify_android_safetynet(safetynet_registration().input());
     REQUIRE_MESSAGE(result.has_value(), result.error().message);
     CHECK(result->type == AttestationType::basic);

@@ -113,7 +113,7 @@ TEST_SUITE("webauthn::enrollment_policy") {
     }
   }
 
-  TEST_CASE("a missing policy file is not_found; a present one loads") {
+  TEST_CASE("a missing policy file is not_found, a present one loads") {
     CHECK(enrollment_policy_load("/nonexistent/policy.toml").error().category == ErrorCategory::not_found);
     test::TempFile f("[enrollment]\nrequire_user_verification = true\n");
     auto p = enrollment_policy_load(f.path());

@@ -188,7 +188,7 @@ TEST_SUITE("fido::virtual::ctaphid") {
     CHECK(payload == Bytes{0x03});
   }
 
-  TEST_CASE("CANCEL has no reply and is counted; it ends a wait for touch with KEEPALIVE_CANCEL") {
+  TEST_CASE("CANCEL has no reply and is counted, it ends a wait for touch with KEEPALIVE_CANCEL") {
     bool wait = true;
     CtapHidFramer framer([&](ByteView) { return CtapReply{{}, false, wait}; });
     const Bytes nonce(8, 1);
