@@ -19,21 +19,13 @@
 
 namespace acctsec::cli {
 
-namespace {
-
-std::string access_text(const nlohmann::json& json, const char* name) {
-  return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
-}
-
-}  // namespace
-
 // Signs the server's access challenge with the key after checking that its challenge is the
 // SHA-256 of its digest input and that the input says what `expected` says (the fields the user
 // asked for), so that the key never signs something other than what the user sees.
 Result<nlohmann::json> access_sign(Context& ctx, const nlohmann::json& challenge, const nlohmann::json& expected, const PinSource& pin_source) {
-  const std::string input = access_text(challenge, "digestInput");
+  const std::string input = reply_text(challenge, "digestInput");
   const nlohmann::json pk = challenge.value("publicKey", nlohmann::json::object());
-  auto asked = base64url_decode(access_text(pk, "challenge"));
+  auto asked = base64url_decode(reply_text(pk, "challenge"));
   const nlohmann::json document = nlohmann::json::parse(input, nullptr, false);
   if (!asked || input.empty() || !document.is_object() || webauthn::sha256(as_bytes(input)) != *asked)
     return fail(ErrorCategory::network, "the server's challenge is not the digest of what it says is signed; nothing was signed");
@@ -41,29 +33,8 @@ Result<nlohmann::json> access_sign(Context& ctx, const nlohmann::json& challenge
     if (!document.contains(key) || document[key] != value)
       return fail(ErrorCategory::network, fmt::format("the server's challenge would sign {} = {}, not {}; nothing was signed", key,
                                                       document.value(key, nlohmann::json()).dump(), value.dump()));
-  auto device = key_open(ctx);
-  if (!device) return fail(device.error());
-  fido::SignRequest request;
-  request.rp_id = access_text(pk, "rpId");
-  request.origin = access_text(challenge, "origin");
-  request.challenge = std::move(*asked);
-  if (pk.contains("allowCredentials") && pk["allowCredentials"].is_array())
-    for (const auto& d : pk["allowCredentials"])
-      if (auto id = base64url_decode(access_text(d, "id"))) request.allow.push_back(std::move(*id));
-  std::optional<Secret> pin;
-  if (access_text(pk, "userVerification") == "required") {
-    request.user_verification = fido::UserVerification::required;
-    auto read = key_pin_if_needed(*device, pin_source, ctx);
-    if (!read) return fail(read.error());
-    pin = std::move(*read);
-    if (pin) request.pin = &*pin;
-  }
-  if (!device->is_virtual()) ctx.out.info("Touch your security key to sign.");
-  auto signed_by_key = fido::key_sign(*device, request);
-  if (!signed_by_key && signed_by_key.error().category == ErrorCategory::not_found)
-    return fail(ErrorCategory::not_found, "this key holds none of your enrolled credentials; sign with the key you log in with");
-  if (!signed_by_key) return fail(signed_by_key.error());
-  return webauthn::authentication_response_to_json(*signed_by_key);
+  return key_sign_server_options(ctx, pk, reply_text(challenge, "origin"), pin_source,
+                                 "this key holds none of your enrolled credentials; sign with the key you log in with");
 }
 
 std::string access_path(const std::string& id) { return "/v1/access-requests/" + client::url_encode_component(id); }
@@ -75,30 +46,30 @@ void access_print(Context& ctx, const nlohmann::json& r) {
   }
   const nlohmann::json j = r.value("justification", nlohmann::json::object());
   std::vector<std::pair<std::string, std::string>> fields{
-      {"Request", access_text(r, "id")},
-      {"State", access_text(r, "state")},
-      {"Requester", access_text(r, "requester")},
-      {"Resource", access_text(j, "resource") + " (" + access_text(j, "scope") + ")"},
-      {"Justification", fmt::format("{} {}: {}", access_text(j, "code"), access_text(j, "ticket"), access_text(j, "reason"))},
-      {"Duration", access_text(j, "duration")},
-      {"Created", access_text(r, "createdAt")}};
+      {"Request", reply_text(r, "id")},
+      {"State", reply_text(r, "state")},
+      {"Requester", reply_text(r, "requester")},
+      {"Resource", reply_text(j, "resource") + " (" + reply_text(j, "scope") + ")"},
+      {"Justification", fmt::format("{} {}: {}", reply_text(j, "code"), reply_text(j, "ticket"), reply_text(j, "reason"))},
+      {"Duration", reply_text(j, "duration")},
+      {"Created", reply_text(r, "createdAt")}};
   int approvals = 0;
   for (const auto& review : r.value("reviews", nlohmann::json::array())) {
-    if (access_text(review, "decision") == "approve") ++approvals;
-    fields.emplace_back("Review", fmt::format("{} by {} at {}: {}", access_text(review, "decision"), access_text(review, "reviewer"),
-                                              access_text(review, "at"), access_text(review, "reason")));
+    if (reply_text(review, "decision") == "approve") ++approvals;
+    fields.emplace_back("Review", fmt::format("{} by {} at {}: {}", reply_text(review, "decision"), reply_text(review, "reviewer"),
+                                              reply_text(review, "at"), reply_text(review, "reason")));
   }
   fields.emplace_back("Approvals", fmt::format("{} of {}", approvals, r.value("approvalsRequired", 1)));
   if (r.contains("grant") && r["grant"].is_object())
-    fields.emplace_back("Grant", fmt::format("{} from {} until {}", access_text(r["grant"], "id"), access_text(r["grant"], "startsAt"),
-                                             access_text(r["grant"], "endsAt")));
-  if (!access_text(r, "revokedBy").empty())
-    fields.emplace_back("Revoked", access_text(r, "revokedBy") + ": " + access_text(r, "revokedReason"));
+    fields.emplace_back("Grant", fmt::format("{} from {} until {}", reply_text(r["grant"], "id"), reply_text(r["grant"], "startsAt"),
+                                             reply_text(r["grant"], "endsAt")));
+  if (!reply_text(r, "revokedBy").empty())
+    fields.emplace_back("Revoked", reply_text(r, "revokedBy") + ": " + reply_text(r, "revokedReason"));
   ctx.out.fields(fields);
 }
 
 // 0 granted (active), 1 anything else that is final; the state decides.
-int access_verdict(const nlohmann::json& r) { return access_text(r, "state") == "active" ? 0 : 1; }
+int access_verdict(const nlohmann::json& r) { return reply_text(r, "state") == "active" ? 0 : 1; }
 
 // Long-polls the request until it is no longer pending: exit 0 active, 1 denied, expired or
 // revoked; timeout when `limit` passes first (the user's --timeout, else the request's own expiry).
@@ -119,7 +90,7 @@ Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string
     options.deadline = std::chrono::milliseconds(seconds * 1000 + 15'000);
     auto got = api.get(access_path(id), {{"wait", fmt::format("{}s", seconds)}}, options);
     if (!got) return fail(got.error());
-    if (access_text(got->body, "state") != "pending") {
+    if (reply_text(got->body, "state") != "pending") {
       if (print) access_print(ctx, got->body);
       return access_verdict(got->body);
     }
@@ -163,10 +134,10 @@ Result<int> run_access_request(const AccessRequestOptions& o, Context& ctx) {
                                         {"ticket", o.ticket},     {"reason", o.reason}, {"duration", o.duration}};
   auto created = access_request_create(ctx, *api, justification, o.pin);
   if (!created) return fail(created.error());
-  const std::string id = access_text(*created, "id");
-  if (!o.wait || access_text(*created, "state") != "pending") {
+  const std::string id = reply_text(*created, "id");
+  if (!o.wait || reply_text(*created, "state") != "pending") {
     access_print(ctx, *created);
-    if (!ctx.out.json() && access_text(*created, "state") == "pending")
+    if (!ctx.out.json() && reply_text(*created, "state") == "pending")
       ctx.out.info(fmt::format("An approver approves it with: acctsec access approve {} --reason \"...\"", id));
     return o.wait ? access_verdict(*created) : 0;
   }
@@ -194,8 +165,8 @@ Result<int> run_access_list(const AccessListOptions& o, Context& ctx) {
       ctx.out.line(r.dump());
     } else {
       const nlohmann::json j = r.value("justification", nlohmann::json::object());
-      table.rows.push_back({access_text(r, "id"), access_text(r, "state"), access_text(r, "requester"), access_text(j, "resource"),
-                            access_text(j, "scope"), access_text(j, "code"), access_text(j, "ticket"), access_text(r, "createdAt")});
+      table.rows.push_back({reply_text(r, "id"), reply_text(r, "state"), reply_text(r, "requester"), reply_text(j, "resource"),
+                            reply_text(j, "scope"), reply_text(j, "code"), reply_text(j, "ticket"), reply_text(r, "createdAt")});
     }
     return client::Step::next;
   });

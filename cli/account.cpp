@@ -12,10 +12,6 @@
 namespace acctsec::cli {
 namespace {
 
-std::string account_text(const nlohmann::json& json, const char* name) {
-  return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
-}
-
 bool account_flag(const nlohmann::json& json, const char* name) {
   return json.is_object() && json.contains(name) && json[name].is_boolean() && json[name].get<bool>();
 }
@@ -25,8 +21,8 @@ std::string yes_no(bool value) { return value ? "yes" : "no"; }
 std::string account_channels(const nlohmann::json& channels) {
   std::string out;
   for (const auto& c : channels.is_array() ? channels : nlohmann::json::array()) {
-    std::string one = account_text(c, "type");
-    if (!account_text(c, "value").empty()) one += " " + account_text(c, "value");
+    std::string one = reply_text(c, "type");
+    if (!reply_text(c, "value").empty()) one += " " + reply_text(c, "value");
     if (c.contains("verified") && c["verified"].is_boolean()) one += c["verified"].get<bool>() ? " (verified)" : " (unverified)";
     out += (out.empty() ? "" : ", ") + one;
   }
@@ -41,17 +37,17 @@ void account_status_print(Context& ctx, const nlohmann::json& s) {
   const nlohmann::json two = s.value("twoFactor", nlohmann::json::object());
   const nlohmann::json reset = s.value("resetProtection", nlohmann::json::object());
   std::vector<std::pair<std::string, std::string>> fields{
-      {"Account", account_text(s, "account") + " (" + account_text(s, "kind") + ")"},
+      {"Account", reply_text(s, "account") + " (" + reply_text(s, "kind") + ")"},
       {"2FA", fmt::format("{}, {}", account_flag(two, "enabled") ? "on" : "off", account_flag(two, "enforced") ? "enforced" : "not enforced")}};
   int keys = 0;
   bool phishing_resistant = false;
   for (const auto& m : two.value("methods", nlohmann::json::array())) {
-    if (account_text(m, "type") == "security-key") ++keys;
+    if (reply_text(m, "type") == "security-key") ++keys;
     phishing_resistant = phishing_resistant || account_flag(m, "phishingResistant");
-    std::string what = account_text(m, "type");
-    if (!account_text(m, "label").empty()) what += " (" + account_text(m, "label") + ")";
+    std::string what = reply_text(m, "type");
+    if (!reply_text(m, "label").empty()) what += " (" + reply_text(m, "label") + ")";
     fields.emplace_back("Method", fmt::format("{}{}, added {}, last used {}", what, account_flag(m, "phishingResistant") ? ", phishing-resistant" : "",
-                                              account_text(m, "addedAt"), m.contains("lastUsedAt") && m["lastUsedAt"].is_string() ? m["lastUsedAt"].get<std::string>() : "never"));
+                                              reply_text(m, "addedAt"), m.contains("lastUsedAt") && m["lastUsedAt"].is_string() ? m["lastUsedAt"].get<std::string>() : "never"));
   }
   fields.emplace_back("Phishing-resistant", yes_no(phishing_resistant));
   fields.emplace_back("Backup key", keys >= 2 ? fmt::format("yes ({} security keys)", keys) : "no");
@@ -61,12 +57,12 @@ void account_status_print(Context& ctx, const nlohmann::json& s) {
   for (const auto& g : s.value("groups", nlohmann::json::array())) {
     std::string shortfalls;
     for (const auto& f : g.value("shortfalls", nlohmann::json::array())) shortfalls += (shortfalls.empty() ? "" : ", ") + f.get<std::string>();
-    fields.emplace_back("Group", account_text(g, "name") + (account_flag(g, "compliant") ? ": meets its requirements" : ": falls short: " + shortfalls));
+    fields.emplace_back("Group", reply_text(g, "name") + (account_flag(g, "compliant") ? ": meets its requirements" : ": falls short: " + shortfalls));
   }
   for (const auto& e : s.value("recentEvents", nlohmann::json::array()))
-    fields.emplace_back("Event", fmt::format("{} {}{}", account_text(e, "time"), account_text(e, "type"),
-                                             account_text(e, "detail").empty() ? "" : " " + account_text(e, "detail")));
-  fields.emplace_back("Read under", account_text(s, "grant"));
+    fields.emplace_back("Event", fmt::format("{} {}{}", reply_text(e, "time"), reply_text(e, "type"),
+                                             reply_text(e, "detail").empty() ? "" : " " + reply_text(e, "detail")));
+  fields.emplace_back("Read under", reply_text(s, "grant"));
   ctx.out.fields(fields);
 }
 
@@ -107,8 +103,8 @@ Result<int> run_account_status(const AccountStatusOptions& o, Context& ctx) {
                                         {"duration", o.duration}};
   auto created = access_request_create(ctx, *api, justification, o.pin);
   if (!created) return fail(created.error());
-  const std::string id = account_text(*created, "id");
-  if (account_text(*created, "state") == "pending") {
+  const std::string id = reply_text(*created, "id");
+  if (reply_text(*created, "state") == "pending") {
     if (!o.wait) {
       ctx.out.info(fmt::format("Asked for access: {} is pending. When it is approved, run acctsec account status {} (or wait: acctsec access wait {})",
                                id, o.account, id));
@@ -118,8 +114,8 @@ Result<int> run_account_status(const AccountStatusOptions& o, Context& ctx) {
     auto decided = access_wait_for(ctx, *api, id, access_wait_limit(ctx), false);
     if (!decided) return fail(decided.error());
     if (*decided != 0) return fail(ErrorCategory::rejected, fmt::format("{} was not granted; see acctsec access show {}", id, id));
-  } else if (account_text(*created, "state") != "active") {
-    return fail(ErrorCategory::rejected, fmt::format("{} is {}; see acctsec access show {}", id, account_text(*created, "state"), id));
+  } else if (reply_text(*created, "state") != "active") {
+    return fail(ErrorCategory::rejected, fmt::format("{} is {}; see acctsec access show {}", id, reply_text(*created, "state"), id));
   }
   auto granted = api->get(path);
   if (!granted) return fail(granted.error());
@@ -173,7 +169,7 @@ Result<int> run_account_audit(const AccountAuditOptions& o, Context& ctx) {
     } else {
       std::string why;
       for (const auto& s : shortfalls) why += (why.empty() ? "" : "; ") + s;
-      std::vector<std::string> row{account_text(a, "account"), account_flag(a, "twoFactorEnabled") ? "on" : "off",
+      std::vector<std::string> row{reply_text(a, "account"), account_flag(a, "twoFactorEnabled") ? "on" : "off",
                                    yes_no(account_flag(a, "phishingResistant")), account_flag(a, "resetProtection") ? "on" : "off",
                                    groups.empty() ? "-" : groups, why.empty() ? "ok" : why};
       if (stream_rows) {

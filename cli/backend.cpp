@@ -19,6 +19,11 @@ Setting first_of(Context& ctx, const std::string& flag_value, const char* flag, 
 
 }  // namespace
 
+std::string reply_text(const nlohmann::json& json, const char* name) {
+  const auto found = json.is_object() ? json.find(name) : json.end();
+  return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
 BackendSettings backend_settings(Context& ctx, const std::string& user_flag) {
   BackendSettings s;
   s.server = first_of(ctx, ctx.globals.server, "--server-url", "ACCTSEC_SERVER", "server");

@@ -26,6 +26,9 @@ struct BackendSettings {
   Setting token;         // origin only ("ACCTSEC_TOKEN", the session file, or "none"); never the value
 };
 
+// A string member of a server reply, or empty when it is missing or not a string.
+std::string reply_text(const nlohmann::json& json, const char* name);
+
 BackendSettings backend_settings(Context& ctx, const std::string& user_flag = "");
 
 // A client for the resolved server, with the token from ACCTSEC_TOKEN or the stored session

@@ -70,13 +70,8 @@ Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
     request.user_id = std::move(*id);
   }
   request.resident_key = o.discoverable ? fido::ResidentKey::yes : fido::ResidentKey::no;
-  request.user_verification = o.uv == "required" ? fido::UserVerification::required
-                              : o.uv == "discouraged" ? fido::UserVerification::discouraged
-                                                      : fido::UserVerification::preferred;
-  request.attestation = o.attestation == "none" ? fido::AttestationConveyance::none
-                        : o.attestation == "indirect" ? fido::AttestationConveyance::indirect
-                        : o.attestation == "enterprise" ? fido::AttestationConveyance::enterprise
-                                                        : fido::AttestationConveyance::direct;
+  request.user_verification = user_verification_from(o.uv);
+  request.attestation = attestation_from(o.attestation);
   request.algorithm = o.alg == "eddsa" ? fido::Algorithm::eddsa : fido::Algorithm::es256;
   for (const auto& id_text : o.exclude_ids) {
     auto id = base64url_decode(id_text);

@@ -17,10 +17,6 @@
 namespace acctsec::cli {
 namespace {
 
-std::string enroll_text(const nlohmann::json& json, const char* name) {
-  return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
-}
-
 // The one-time code of a first admin, from a file only its owner can read (as the server writes it).
 Result<Secret> enroll_bootstrap_code(const std::string& path) {
   struct stat st {};
@@ -40,30 +36,23 @@ Result<fido::EnrollRequest> enroll_request_from(const nlohmann::json& ceremony) 
   const nlohmann::json pk = ceremony.value("publicKey", nlohmann::json::object());
   const nlohmann::json rp = pk.value("rp", nlohmann::json::object());
   const nlohmann::json user = pk.value("user", nlohmann::json::object());
-  auto challenge = base64url_decode(enroll_text(pk, "challenge"));
-  auto user_id = base64url_decode(enroll_text(user, "id"));
-  if (!challenge || !user_id || enroll_text(rp, "id").empty() || enroll_text(ceremony, "ceremonyId").empty())
+  auto challenge = base64url_decode(reply_text(pk, "challenge"));
+  auto user_id = base64url_decode(reply_text(user, "id"));
+  if (!challenge || !user_id || reply_text(rp, "id").empty() || reply_text(ceremony, "ceremonyId").empty())
     return fail(ErrorCategory::network, "the server's registration options are not a registration ceremony");
   fido::EnrollRequest r;
-  r.rp_id = enroll_text(rp, "id");
-  r.rp_name = enroll_text(rp, "name");
-  r.origin = enroll_text(ceremony, "origin");
+  r.rp_id = reply_text(rp, "id");
+  r.rp_name = reply_text(rp, "name");
+  r.origin = reply_text(ceremony, "origin");
   r.user_id = std::move(*user_id);
-  r.user_name = enroll_text(user, "name");
-  r.user_display_name = enroll_text(user, "displayName");
+  r.user_name = reply_text(user, "name");
+  r.user_display_name = reply_text(user, "displayName");
   r.challenge = std::move(*challenge);
   const nlohmann::json selection = pk.value("authenticatorSelection", nlohmann::json::object());
-  const std::string resident = enroll_text(selection, "residentKey");
+  const std::string resident = reply_text(selection, "residentKey");
   r.resident_key = resident == "required" || resident == "preferred" ? fido::ResidentKey::yes : fido::ResidentKey::no;
-  const std::string uv = enroll_text(selection, "userVerification");
-  r.user_verification = uv == "required" ? fido::UserVerification::required
-                        : uv == "discouraged" ? fido::UserVerification::discouraged
-                                              : fido::UserVerification::preferred;
-  const std::string attestation = enroll_text(pk, "attestation");
-  r.attestation = attestation == "none" ? fido::AttestationConveyance::none
-                  : attestation == "indirect" ? fido::AttestationConveyance::indirect
-                  : attestation == "enterprise" ? fido::AttestationConveyance::enterprise
-                                                : fido::AttestationConveyance::direct;
+  r.user_verification = user_verification_from(reply_text(selection, "userVerification"));
+  r.attestation = attestation_from(reply_text(pk, "attestation"));
   // The first algorithm the server lists that the key can make.
   r.algorithm = fido::Algorithm::es256;
   if (pk.contains("pubKeyCredParams") && pk["pubKeyCredParams"].is_array())
@@ -77,7 +66,7 @@ Result<fido::EnrollRequest> enroll_request_from(const nlohmann::json& ceremony) 
     }
   if (pk.contains("excludeCredentials") && pk["excludeCredentials"].is_array())
     for (const auto& d : pk["excludeCredentials"])
-      if (auto id = base64url_decode(enroll_text(d, "id"))) r.exclude.push_back(std::move(*id));
+      if (auto id = base64url_decode(reply_text(d, "id"))) r.exclude.push_back(std::move(*id));
   return r;
 }
 

@@ -17,10 +17,6 @@ struct LoginOptions {
 
 struct SessionOptions {};
 
-std::string json_string(const nlohmann::json& json, const char* name) {
-  return json.is_object() && json.contains(name) && json[name].is_string() ? json[name].get<std::string>() : std::string();
-}
-
 Result<int> run_login(const LoginOptions& o, Context& ctx) {
   const BackendSettings settings = backend_settings(ctx, o.user);
   if (!settings.user.set())
@@ -33,49 +29,29 @@ Result<int> run_login(const LoginOptions& o, Context& ctx) {
   if (!options) return fail(options.error());
   const nlohmann::json& ceremony = options->body;
   const nlohmann::json& pk = ceremony.value("publicKey", nlohmann::json::object());
-  auto challenge = base64url_decode(json_string(pk, "challenge"));
-  if (!challenge || json_string(ceremony, "ceremonyId").empty() || json_string(pk, "rpId").empty())
+  if (!base64url_decode(reply_text(pk, "challenge")) || reply_text(ceremony, "ceremonyId").empty() || reply_text(pk, "rpId").empty())
     return fail(ErrorCategory::network, "the server's login options are not a login ceremony (no ceremonyId, rpId or challenge)");
 
-  auto device = key_open(ctx);
-  if (!device) return fail(device.error());
-  fido::SignRequest request;
-  request.rp_id = json_string(pk, "rpId");
-  request.origin = json_string(ceremony, "origin");
-  request.challenge = std::move(*challenge);
-  if (pk.contains("allowCredentials") && pk["allowCredentials"].is_array())
-    for (const auto& d : pk["allowCredentials"])
-      if (auto id = base64url_decode(json_string(d, "id"))) request.allow.push_back(std::move(*id));
-  std::optional<Secret> pin;
-  if (json_string(pk, "userVerification") == "required") {
-    request.user_verification = fido::UserVerification::required;
-    auto read = key_pin_if_needed(*device, o.pin, ctx);
-    if (!read) return fail(read.error());
-    pin = std::move(*read);
-    if (pin) request.pin = &*pin;
-  }
-  if (!device->is_virtual()) ctx.out.info("Touch your security key to log in as " + settings.user.value + ".");
-  auto signed_in = fido::key_sign(*device, request);
-  if (!signed_in && signed_in.error().category == ErrorCategory::not_found)
-    return fail(ErrorCategory::not_found, fmt::format("this key holds none of the credentials enrolled for {} on {}; use the key you "
-                                                      "enrolled, or ask an admin to enroll this one",
-                                                      settings.user.value, api->base_url()));
+  auto signed_in = key_sign_server_options(
+      ctx, pk, reply_text(ceremony, "origin"), o.pin,
+      fmt::format("this key holds none of the credentials enrolled for {} on {}; use the key you enrolled, or ask an admin to enroll this one",
+                  settings.user.value, api->base_url()));
   if (!signed_in) return fail(signed_in.error());
 
   client::CallOptions once;
   once.idempotency = client::IdempotencyKey::omit;  // the ceremony is single-use: never replayed
   once.body_trace = client::BodyTrace::hidden;      // the reply carries the token
   auto session = api->post("/v1/auth/login/verify",
-                           {{"ceremonyId", ceremony["ceremonyId"]}, {"response", webauthn::authentication_response_to_json(*signed_in)}},
+                           {{"ceremonyId", ceremony["ceremonyId"]}, {"response", *signed_in}},
                            once);
   if (!session) return fail(session.error());
   nlohmann::json& body = session->body;
-  if (json_string(body, "token").empty()) return fail(ErrorCategory::network, "the server answered the login without a session token");
+  if (reply_text(body, "token").empty()) return fail(ErrorCategory::network, "the server answered the login without a session token");
   client::StoredSession stored;
   stored.server = api->base_url();
-  stored.principal = json_string(body, "principal");
-  stored.session_id = json_string(body, "sessionId");
-  stored.expires = json_string(body, "expiresAt");
+  stored.principal = reply_text(body, "principal");
+  stored.session_id = reply_text(body, "sessionId");
+  stored.expires = reply_text(body, "expiresAt");
   stored.token = Secret(body["token"].get<std::string>());
   wipe(body["token"].get_ref<std::string&>());
   if (auto written = client::session_write(settings.session_file.value, stored); !written) return fail(written.error());
@@ -105,7 +81,7 @@ Result<int> run_whoami(const SessionOptions&, Context& ctx) {
     ctx.out.document("acctsec.whoami/1", std::move(out));
     return 0;
   }
-  std::vector<std::pair<std::string, std::string>> fields{{"server", api->base_url()}, {"principal", json_string(body, "principal")}};
+  std::vector<std::pair<std::string, std::string>> fields{{"server", api->base_url()}, {"principal", reply_text(body, "principal")}};
   for (const auto& [key, value] : body.items()) {
     if (key == "schema" || key == "principal") continue;
     std::string text;
