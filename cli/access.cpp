@@ -9,13 +9,13 @@
 #include "access_flow.hpp"
 #include "backend.hpp"
 #include "client/paginate.hpp"
+#include "client/signed_challenge.hpp"
 #include "core/bytes.hpp"
 #include "core/cancel.hpp"
 #include "core/duration.hpp"
 #include "fido/enrollment.hpp"
 #include "key_common.hpp"
 #include "webauthn/authentication_response.hpp"
-#include "webauthn/hash.hpp"
 
 namespace acctsec::cli {
 
@@ -23,16 +23,8 @@ namespace acctsec::cli {
 // SHA-256 of its digest input and that the input says what `expected` says (the fields the user
 // asked for), so that the key never signs something other than what the user sees.
 Result<nlohmann::json> access_sign(Context& ctx, const nlohmann::json& challenge, const nlohmann::json& expected, const PinSource& pin_source) {
-  const std::string input = reply_text(challenge, "digestInput");
+  if (auto honest = client::signed_challenge_check(challenge, expected, {"requester", "reviewer"}); !honest) return fail(honest.error());
   const nlohmann::json pk = challenge.value("publicKey", nlohmann::json::object());
-  auto asked = base64url_decode(reply_text(pk, "challenge"));
-  const nlohmann::json document = nlohmann::json::parse(input, nullptr, false);
-  if (!asked || input.empty() || !document.is_object() || webauthn::sha256(as_bytes(input)) != *asked)
-    return fail(ErrorCategory::network, "the server's challenge is not the digest of what it says is signed; nothing was signed");
-  for (const auto& [key, value] : expected.items())
-    if (!document.contains(key) || document[key] != value)
-      return fail(ErrorCategory::network, fmt::format("the server's challenge would sign {} = {}, not {}; nothing was signed", key,
-                                                      document.value(key, nlohmann::json()).dump(), value.dump()));
   return key_sign_server_options(ctx, pk, reply_text(challenge, "origin"), pin_source,
                                  "this key holds none of your enrolled credentials; sign with the key you log in with");
 }

@@ -48,5 +48,6 @@ void register_audit(CLI::App& app, Dispatch& dispatch);
 void register_config(CLI::App& app, Dispatch& dispatch);
 void register_access(CLI::App& app, Dispatch& dispatch);
 void register_account(CLI::App& app, Dispatch& dispatch);
+void register_doctor(CLI::App& app, Dispatch& dispatch);
 
 }  // namespace acctsec::cli

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/config.hpp"
+#include "core/error.hpp"
 
 namespace acctsec::cli {
 
@@ -28,6 +29,7 @@ struct GlobalOptions {
   std::string server;   // --server-url; ACCTSEC_SERVER and the config file are read where it is used
   std::string ca_file;  // --ca-file
   Config config;        // the file as loaded, for the settings commands read themselves
+  std::optional<Error> config_error;  // why the config file was not loaded, for `doctor` to report
 };
 
 void add_global_options(CLI::App& app, GlobalOptions& globals);

@@ -7,7 +7,7 @@
 #include "webauthn/cose_key.hpp"
 #include "fido/credential_management.hpp"
 #include "fido/virtual/virtual_key.hpp"
-#include "key_common.hpp"
+#include "key_server.hpp"
 
 namespace acctsec::cli {
 
@@ -37,9 +37,14 @@ Result<void> confirm_typed(Context& ctx, bool yes, std::string_view question, st
 
 namespace {
 
-struct KeyListOptions {};
+struct KeyListOptions {
+  bool server = false;
+  std::string user;
+};
 
-Result<int> run_key_list(const KeyListOptions&, Context& ctx) {
+Result<int> run_key_list(const KeyListOptions& o, Context& ctx) {
+  if (o.server) return run_key_list_server(o.user, ctx);
+  if (!o.user.empty()) return fail(ErrorCategory::usage, "--user lists a user's keys on the backend: add --server");
   auto entries = fido::device_list(ctx.globals.device);
   if (!entries) return fail(entries.error());
   if (ctx.out.json()) {
@@ -178,8 +183,12 @@ void register_key(CLI::App& app, Dispatch& dispatch) {
   if (!key) return;
   key->require_subcommand(1);
 
-  if (auto* list = add_command(*key, dispatch, "list", "List attached security keys, and the virtual key named by --device"))
-    bind_action(list, dispatch, std::make_shared<KeyListOptions>(), run_key_list);
+  if (auto* list = add_command(*key, dispatch, "list", "List attached security keys, and the virtual key named by --device")) {
+    auto list_options = std::make_shared<KeyListOptions>();
+    list->add_flag("--server", list_options->server, "List the keys enrolled at the acctsec backend instead (see --server-url)");
+    list->add_option("--user", list_options->user, "With --server: whose keys (default: yours)");
+    bind_action(list, dispatch, list_options, run_key_list);
+  }
 
   if (auto* info = add_command(*key, dispatch, "info", "Show what a key supports: versions, AAGUID, options, algorithms, PIN state"))
     bind_action(info, dispatch, std::make_shared<KeyInfoOptions>(), run_key_info);
@@ -196,6 +205,8 @@ void register_key(CLI::App& app, Dispatch& dispatch) {
 
   register_key_credentials(*key, dispatch);
   register_key_virtual(*key, dispatch);
+  register_key_remove(*key, dispatch);
+  register_key_verify_enrollment(*key, dispatch);
 }
 
 }  // namespace acctsec::cli

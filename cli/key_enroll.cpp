@@ -5,6 +5,7 @@
 #include "fido/enrollment.hpp"
 #include "key_common.hpp"
 #include "key_enroll_server.hpp"
+#include "key_server.hpp"
 #include "webauthn/authentication_response.hpp"
 #include "webauthn/enrollment_record.hpp"
 #include "webauthn/verification_request.hpp"
@@ -130,6 +131,8 @@ struct TestOptions {
   std::string enrollment;
   bool require_uv = false;
   std::string out;
+  bool server = false;
+  std::string user;
   PinSource pin;
 };
 
@@ -150,6 +153,15 @@ nlohmann::json assertion_batch_line(const webauthn::EnrollmentRecord& record, co
 }
 
 Result<int> run_key_test(const TestOptions& o, Context& ctx) {
+  if (o.server) {
+    if (!o.enrollment.empty() || !o.out.empty() || o.require_uv)
+      return fail(ErrorCategory::usage, "--server tests the key against the backend's enrollment and policy: leave out --enrollment, "
+                                        "--out and --require-uv");
+    return run_key_test_server(o.user, o.pin, ctx);
+  }
+  if (!o.user.empty()) return fail(ErrorCategory::usage, "--user tests against a user's keys on the backend: add --server");
+  if (o.enrollment.empty())
+    return fail(ErrorCategory::usage, "key test needs --enrollment FILE (a record from acctsec key enroll --out), or --server");
   auto record = record_read(o.enrollment);
   if (!record) return fail(record.error());
   auto device = key_open(ctx);
@@ -226,9 +238,11 @@ void register_key_test(CLI::App& key, Dispatch& dispatch) {
   auto o = std::make_shared<TestOptions>();
   auto* cmd = add_command(key, dispatch, "test", "Make an assertion with the key and verify it against an enrollment record");
   if (!cmd) return;
-  cmd->add_option("--enrollment", o->enrollment, "Enrollment record from acctsec key enroll --out")->required();
+  cmd->add_option("--enrollment", o->enrollment, "Enrollment record from acctsec key enroll --out");
   cmd->add_flag("--require-uv", o->require_uv, "Require user verification (PIN or built-in)");
   cmd->add_option("--out", o->out, "Save the assertion as one line for acctsec webauthn verify-assertion --batch");
+  cmd->add_flag("--server", o->server, "Test against the keys enrolled at the acctsec backend (see --server-url)");
+  cmd->add_option("--user", o->user, "With --server: whose enrolled keys (default: yours)");
   add_pin_options(cmd, o->pin);
   bind_action(cmd, dispatch, o, run_key_test);
 }

@@ -58,7 +58,12 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& dep
 
 // Settles options that need checking after parsing. Errors: usage.
 Result<void> finish_globals(const CLI::App& app, GlobalOptions& globals, Deps& deps) {
-  if (auto ok = apply_config(app, globals, deps); !ok) return ok;
+  if (auto ok = apply_config(app, globals, deps); !ok) {
+    // doctor reports a broken config file among its checks instead of stopping at it.
+    const auto parsed = app.get_subcommands();
+    if (std::none_of(parsed.begin(), parsed.end(), [](const CLI::App* command) { return command->get_name() == "doctor"; })) return ok;
+    globals.config_error = ok.error();
+  }
   if (!globals.color_text.empty()) globals.color = *parse_color(globals.color_text);
   if (!globals.timeout_text.empty()) {
     auto timeout = parse_duration(globals.timeout_text);
@@ -150,6 +155,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_access(app, dispatch);
   register_audit(app, dispatch);
   register_config(app, dispatch);
+  register_doctor(app, dispatch);
   register_serve(app, dispatch);
 }
 

@@ -15,18 +15,19 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds login logout whoami account access audit config serve'
+      cmds='version key webauthn mds login logout whoami account access audit config doctor serve'
       opts='--version' ;;
     'version') ;;
     'key')
-      cmds='list info enroll test pin reset credentials virtual' ;;
-    'key list') ;;
+      cmds='list info enroll test pin reset credentials virtual remove verify-enrollment' ;;
+    'key list')
+      opts='--server --user' ;;
     'key info') ;;
     'key enroll')
       opts='--rp-id --rp-name --origin --user --user-id --display-name --discoverable --uv
         --attestation --alg --exclude --exclude-id --out --server --bootstrap-code-file --pin-fd --pin-file --pin-env' ;;
     'key test')
-      opts='--enrollment --require-uv --out --pin-fd --pin-file --pin-env' ;;
+      opts='--enrollment --require-uv --out --server --user --pin-fd --pin-file --pin-env' ;;
     'key pin')
       cmds='set change' ;;
     'key pin set')
@@ -46,6 +47,10 @@ _acctsec_spec() {
     'key virtual create')
       opts='--aaguid --attestation --pin-fd --pin-file --pin-env'
       args='file' ;;
+    'key remove')
+      opts='--user --force --yes' ;;
+    'key verify-enrollment')
+      opts='--user --all --policy --format --pin-fd --pin-file --pin-env' ;;
     'webauthn')
       cmds='verify-registration verify-assertion' ;;
     'webauthn verify-registration')
@@ -94,6 +99,7 @@ _acctsec_spec() {
     'config')
       cmds='show' ;;
     'config show') ;;
+    'doctor') ;;
     'serve')
       opts='--dev --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections
         --request-timeout --drain-timeout --policy --rp-id --origin --session-ttl --seed-accounts' ;;
@@ -111,7 +117,7 @@ _acctsec_takes_value() {
     --pin-fd | --pin-file | --new-pin-fd | --new-pin-file | \
     --blob | --url | --root | --at | \
     --response | --batch | --challenge | --jobs | --trust-anchor | --policy | --public-key | \
-    --credential | --counter | \
+    --credential | --counter | --format | \
     --listen | --data-dir | --db | --tls-cert | --tls-key | --access-log | --threads | --max-connections | \
     --request-timeout | --drain-timeout | --session-ttl | --seed-accounts | \
     --since | --actor | --resource | --limit | --severity | --fail-on)
@@ -151,6 +157,7 @@ _acctsec_value() {
     --uv) values='required preferred discouraged' ;;
     --alg) values='es256 eddsa' ;;
     --severity | --fail-on) values='low medium high critical' ;;
+    --format) values='text json junit' ;;
     --public-key)
       # audit verify's is a PEM file; webauthn verify-assertion's a base64url COSE key.
       if [[ $path == 'audit verify' ]]; then

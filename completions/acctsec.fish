@@ -17,7 +17,7 @@ function __acctsec_takes_value
             --pin-fd --pin-file --new-pin-fd --new-pin-file \
             --blob --url --root --at \
             --response --batch --challenge --jobs --trust-anchor --policy --public-key \
-            --credential --counter \
+            --credential --counter --format \
             --listen --data-dir --db --tls-cert --tls-key --access-log --threads --max-connections \
             --request-timeout --drain-timeout --session-ttl --seed-accounts \
             --since --actor --resource --limit --severity --fail-on
@@ -30,9 +30,9 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds login logout whoami account access audit config serve
+            printf '%s\n' version key webauthn mds login logout whoami account access audit config doctor serve
         case key
-            printf '%s\n' list info enroll test pin reset credentials virtual
+            printf '%s\n' list info enroll test pin reset credentials virtual remove verify-enrollment
         case 'key pin'
             printf '%s\n' set change
         case 'key credentials'
@@ -127,6 +127,7 @@ complete -c acctsec -n '__acctsec_at' -a account -d 'Check customer accounts 2FA
 complete -c acctsec -n '__acctsec_at' -a access -d 'Request, review and revoke justified access to account data'
 complete -c acctsec -n '__acctsec_at' -a audit -d 'Read the audit log, verify its hash chain, list alerts'
 complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
+complete -c acctsec -n '__acctsec_at' -a doctor -d 'Check devices, libfido2, config, the backend, TLS, the clock and the token'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
 
 # acctsec login
@@ -207,6 +208,12 @@ complete -c acctsec -n '__acctsec_at key' -a pin -d 'Set or change a key PIN'
 complete -c acctsec -n '__acctsec_at key' -a reset -d 'Erase every credential and the PIN'
 complete -c acctsec -n '__acctsec_at key' -a credentials -d 'List or delete discoverable credentials'
 complete -c acctsec -n '__acctsec_at key' -a virtual -d 'Software security keys for tests and CI'
+complete -c acctsec -n '__acctsec_at key' -a remove -d 'Remove a key enrolled at the backend'
+complete -c acctsec -n '__acctsec_at key' -a verify-enrollment -d 'Check users enrolled keys against a policy (CI)'
+
+# acctsec key list
+complete -c acctsec -n '__acctsec_at key list' -l server -d 'List the keys enrolled at the acctsec backend instead'
+complete -c acctsec -n '__acctsec_at key list' -l user -x -d 'With --server: whose keys'
 
 # acctsec key enroll
 complete -c acctsec -n '__acctsec_at key enroll' -l rp-id -x -d 'Relying party id'
@@ -232,6 +239,8 @@ complete -c acctsec -n '__acctsec_at key enroll' -l pin-env -d 'Read the PIN fro
 complete -c acctsec -n '__acctsec_at key test' -l enrollment -r -F -d 'Enrollment record'
 complete -c acctsec -n '__acctsec_at key test' -l require-uv -d 'Require user verification'
 complete -c acctsec -n '__acctsec_at key test' -l out -r -F -d 'Save the assertion as a verify-assertion --batch line'
+complete -c acctsec -n '__acctsec_at key test' -l server -d 'Test against the keys enrolled at the acctsec backend'
+complete -c acctsec -n '__acctsec_at key test' -l user -x -d 'With --server: whose enrolled keys'
 complete -c acctsec -n '__acctsec_at key test' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at key test' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'
 complete -c acctsec -n '__acctsec_at key test' -l pin-env -d 'Read the PIN from $ACCTSEC_PIN'
@@ -282,6 +291,20 @@ complete -c acctsec -n '__acctsec_at key virtual create' -l attestation -x -a 'p
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-fd -x -d 'Read the PIN from this file descriptor'
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'
 complete -c acctsec -n '__acctsec_at key virtual create' -l pin-env -d 'Read the PIN from $ACCTSEC_PIN'
+
+# acctsec key remove CREDENTIAL
+complete -c acctsec -n '__acctsec_at key remove' -l user -x -d 'Whose key'
+complete -c acctsec -n '__acctsec_at key remove' -l force -d 'Remove it even below the policy minimum of keys'
+complete -c acctsec -n '__acctsec_at key remove' -s y -l yes -d 'Do not ask for confirmation'
+
+# acctsec key verify-enrollment
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l user -x -d 'The user to check'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l all -d 'Every user the backend knows'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l policy -r -F -d 'Enrollment policy (TOML)'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l format -x -a 'text json junit' -d 'Output format'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l pin-fd -x -d 'Read the PIN from this file descriptor'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l pin-file -r -F -d 'Read the PIN from FILE (mode 0600)'
+complete -c acctsec -n '__acctsec_at key verify-enrollment' -l pin-env -d 'Read the PIN from $ACCTSEC_PIN'
 
 # acctsec mds
 complete -c acctsec -n '__acctsec_at mds' -a update -d 'Verify an MDS BLOB and cache it'

@@ -95,6 +95,8 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     route(router, "DELETE", "/v1/principals/{principal}/credentials/{credentialId}", session, false,
           &IdentityRoutes::credential_remove);
     route(router, "GET", "/v1/enrollment/verification", enrollment_auditors, false, &IdentityRoutes::enrollment_verification);
+    route(router, "POST", "/v1/auth/key-test/options", enrollment_readers, true, &IdentityRoutes::key_test_options);
+    route(router, "POST", "/v1/auth/key-test/verify", enrollment_readers, true, &IdentityRoutes::key_test_verify);
   }
 
  private:
@@ -240,23 +242,25 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                 [](const Error&) { return problem_response(404, "Not Found", "The ceremony was used already; start again."); });
   }
 
-  void login_options(HttpRequest&& request, const std::optional<Caller>&, Respond respond) {
-    RequestBody body(request.body);
-    auto name = body.string("principal", true, 1, 254);
-    if (!body.finish()) return respond(body.problem());
-    auto principal = m_store.principal_get(*name);
+  // An assertion ceremony of `kind` ("login" or "key-test") over the credentials of principal `name`.
+  void start_assertion(std::string_view kind, std::string_view id_prefix, const std::string& name, const Caller* caller,
+                       const Respond& respond) {
+    auto principal = m_store.principal_get(name);
     if (!principal) {
       if (principal.error().category == ErrorCategory::not_found)
         return respond(problem_response(404, "Not Found", principal.error().message));
       return respond(internal_error(principal.error()));
     }
+    if (caller && !may_test_keys_of(*caller, principal->name))
+      return respond(forbidden_response(fmt::format("{} may test only its own keys; admins, auditors and tokens with scope "
+                                                    "enrollment:read test anyone's.", caller->principal)));
     auto credentials = m_store.credentials_of(principal->name);
     if (!credentials) return respond(internal_error(credentials.error()));
     if (credentials->empty())
       return respond(problem_response(404, "Not Found",
                                       fmt::format("{} has no security key yet; an admin can start a registration for it.", principal->name)));
-    const CeremonyRecord ceremony{.id = random_id("lc-"),
-                                  .kind = "login",
+    const CeremonyRecord ceremony{.id = random_id(id_prefix),
+                                  .kind = std::string(kind),
                                   .principal = principal->name,
                                   .challenge = random_bytes(32),
                                   .require_user_verification = m_options.policy.require_user_verification,
@@ -265,6 +269,67 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     respond(json_response(200, login_ceremony_json(m_options.rp, ceremony, *credentials,
                                                    ceremony.require_user_verification ? "required" : "preferred",
                                                    static_cast<int>(m_options.ceremony_ttl.count()))));
+  }
+
+  static bool may_test_keys_of(const Caller& caller, std::string_view principal) {
+    if (!caller.is_session()) return caller.has_scope("enrollment:read");
+    return caller.principal == principal || caller.has_role("admin") || caller.has_role("auditor");
+  }
+
+  void login_options(HttpRequest&& request, const std::optional<Caller>&, Respond respond) {
+    RequestBody body(request.body);
+    auto name = body.string("principal", true, 1, 254);
+    if (!body.finish()) return respond(body.problem());
+    start_assertion("login", "lc-", *name, nullptr, respond);
+  }
+
+  void key_test_options(HttpRequest&& request, const std::optional<Caller>& caller, Respond respond) {
+    RequestBody body(request.body, true);
+    auto name = body.string("principal", false, 1, 254);
+    if (!body.finish()) return respond(body.problem());
+    start_assertion("key-test", "kt-", name.value_or(caller->principal), &*caller, respond);
+  }
+
+  // A key test proves that the key in hand holds one of the principal's enrolled credentials: the
+  // assertion is verified like a login's (signature, counter, UV), the credential's counter and
+  // last use are recorded, and no session is made. A failed test is an audited refusal, as a
+  // failed login is.
+  void key_test_verify(HttpRequest&& request, const std::optional<Caller>& caller, Respond respond) {
+    RequestBody body(request.body);
+    auto ceremony_id = body.string("ceremonyId", true, 1, 128);
+    auto response = read_response(body, [](const nlohmann::json& json) { return webauthn::authentication_response_from_json(json); });
+    if (!body.finish()) return respond(body.problem());
+    auto ceremony = m_store.ceremony_get(*ceremony_id, store_now());
+    if (!ceremony || ceremony->kind != "key-test" || !may_test_keys_of(*caller, ceremony->principal))
+      return respond(problem_response(404, "Not Found", "No such key test, or it was used or has expired; start again."));
+    const std::string ceremony_key = ceremony->id;
+    const std::string principal = ceremony->principal;
+    const StaffAssertion checked = staff_assertion_verify(m_store, m_options.rp, principal, ceremony->challenge,
+                                                         ceremony->require_user_verification, *response);
+    const std::string credential = base64url_encode(response->credential_id);
+    nlohmann::json verdict = {{"schema", "acctsec.key-test/1"},
+                              {"verified", checked.reasons.empty()},
+                              {"principal", principal},
+                              {"credentialId", credential},
+                              {"counter", checked.verdict.sign_count},
+                              {"userVerified", checked.verdict.user_verified},
+                              {"possibleClone", checked.verdict.possible_clone},
+                              {"reasons", checked.reasons}};
+    const std::uint32_t counter = checked.verdict.sign_count;
+    const bool verified = checked.reasons.empty();
+    AuditedWrite write{.change = [ceremony_key, verified, id = response->credential_id, counter](StoreTransaction& tx,
+                                                                                                 AuditEvent&) -> Result<void> {
+                         if (auto taken = tx.ceremony_take(ceremony_key); !taken) return taken;
+                         if (!verified) return {};
+                         return tx.credential_used(id, counter, store_now());
+                       },
+                       .event = event_now(caller->principal, verified ? "credential.tested" : "credential.test.failed",
+                                          "principal:" + principal,
+                                          {{"credential", credential},
+                                           {"reasons", checked.reasons},
+                                           {"possibleClone", checked.verdict.possible_clone}})};
+    commit_then(m_writer, std::move(write), respond, [verdict]() { return json_response(200, verdict); },
+                [](const Error&) { return problem_response(404, "Not Found", "The key test was used already; start again."); });
   }
 
   void login_verify(HttpRequest&& request, const std::optional<Caller>&, Respond respond) {

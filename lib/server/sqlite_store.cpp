@@ -23,7 +23,7 @@ namespace {
 
 // Migration n (1-based) takes the schema from version n-1 to n. Append only; never edit one that
 // has shipped.
-constexpr std::array<std::string_view, 6> k_migrations{
+constexpr std::array<std::string_view, 7> k_migrations{
     R"sql(
 CREATE TABLE audit (
   seq      INTEGER PRIMARY KEY CHECK (seq > 0),
@@ -182,6 +182,21 @@ ALTER TABLE audit_chain RENAME TO audit;
 CREATE INDEX audit_actor ON audit (actor, seq);
 CREATE INDEX audit_resource ON audit (resource, seq);
 CREATE INDEX audit_time ON audit (time, seq);
+)sql",
+    // 7: a third kind of ceremony, the key test (`key test --server`, `key verify-enrollment
+    // --device`): an assertion verified like a login's that makes no session.
+    R"sql(
+CREATE TABLE ceremonies_v7 (
+  id         TEXT PRIMARY KEY,
+  kind       TEXT NOT NULL CHECK (kind IN ('registration', 'login', 'key-test')),
+  principal  TEXT NOT NULL,
+  challenge  BLOB NOT NULL,
+  require_uv INTEGER NOT NULL,
+  expires    INTEGER NOT NULL
+) STRICT;
+INSERT INTO ceremonies_v7 SELECT id, kind, principal, challenge, require_uv, expires FROM ceremonies;
+DROP TABLE ceremonies;
+ALTER TABLE ceremonies_v7 RENAME TO ceremonies;
 )sql",
 };
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "webauthn/certificate.hpp"
@@ -24,5 +25,8 @@ struct AuthenticatorMetadata {
 // REVOKED, ATTESTATION_KEY_COMPROMISE, USER_VERIFICATION_BYPASS, USER_KEY_REMOTE_COMPROMISE,
 // USER_KEY_PHYSICAL_COMPROMISE. Returns the first such status in `metadata`, if any.
 std::optional<std::string> metadata_refused_status(const AuthenticatorMetadata& metadata);
+
+// True when `status` is one of those.
+bool metadata_status_refused(std::string_view status);
 
 }  // namespace acctsec::webauthn

@@ -189,37 +189,47 @@ bool registration_is_virtual_key(const RegistrationVerdict& verdict) {
                      [&](const std::string& subject) { return subject.find(mark) != std::string::npos; });
 }
 
-std::vector<std::string> enrollment_policy_check(const EnrollmentPolicy& policy, const RegistrationVerdict& verdict,
-                                                 const PolicyInput& input) {
+std::vector<std::string> enrollment_policy_check_key(const EnrollmentPolicy& policy, const KeyFacts& key) {
   std::vector<std::string> refusals;
-  const std::string model = verdict.aaguid.size() == 16 ? uuid_format(verdict.aaguid) : "(unknown)";
-  if (registration_is_virtual_key(verdict) && !policy.allow_virtual_keys)
+  const std::string model = key.aaguid.size() == 16 ? uuid_format(key.aaguid) : "(unknown)";
+  if (key.virtual_key && !policy.allow_virtual_keys)
     refusals.push_back("policy allow_virtual_keys: the key is acctsec's virtual authenticator, and virtual keys are not allowed");
-  if (contains(policy.denied_aaguids, verdict.aaguid))
+  if (contains(policy.denied_aaguids, key.aaguid))
     refusals.push_back(fmt::format("policy denied_aaguids: authenticator model {} is denied", model));
-  if (!policy.allowed_aaguids.empty() && !contains(policy.allowed_aaguids, verdict.aaguid))
+  if (!policy.allowed_aaguids.empty() && !contains(policy.allowed_aaguids, key.aaguid))
     refusals.push_back(fmt::format("policy allowed_aaguids: authenticator model {} is not on the allowed list", model));
-  if (!policy.formats.empty() && std::find(policy.formats.begin(), policy.formats.end(), verdict.fmt) == policy.formats.end())
-    refusals.push_back(fmt::format("policy formats: attestation format '{}' is not accepted", verdict.fmt));
-  if (policy.require_trusted_attestation && verdict.trust.status != TrustStatus::trusted)
-    refusals.push_back(fmt::format("policy require_trusted_attestation: the attestation is {}, not trusted",
-                                   trust_status_name(verdict.trust.status)));
+  if (!policy.formats.empty() && std::find(policy.formats.begin(), policy.formats.end(), key.fmt) == policy.formats.end())
+    refusals.push_back(fmt::format("policy formats: attestation format '{}' is not accepted", key.fmt));
+  if (policy.require_trusted_attestation && key.trust != "trusted")
+    refusals.push_back(fmt::format("policy require_trusted_attestation: the attestation is {}, not trusted", key.trust));
   if (policy.min_certification_level > 0) {
-    const int level = verdict.metadata ? verdict.metadata->certification_level : 0;
-    if (!verdict.metadata)
+    if (!key.certification_level)
       refusals.push_back(fmt::format("policy min_certification_level: no FIDO metadata for {} (use --mds with a current BLOB)", model));
-    else if (level < policy.min_certification_level)
-      refusals.push_back(fmt::format("policy min_certification_level: the authenticator is certified at level {}, below L{}", level,
-                                     policy.min_certification_level));
+    else if (*key.certification_level < policy.min_certification_level)
+      refusals.push_back(fmt::format("policy min_certification_level: the authenticator is certified at level {}, below L{}",
+                                     *key.certification_level, policy.min_certification_level));
   }
-  if (policy.require_user_verification && !verdict.user_verified)
+  if (policy.require_user_verification && !key.user_verified)
     refusals.push_back("policy require_user_verification: the key did not verify the user (UV flag clear)");
   if (policy.require_discoverable) {
-    if (!input.discoverable)
+    if (!key.discoverable)
       refusals.push_back("policy require_discoverable: the response does not say whether the credential is discoverable (no credProps)");
-    else if (!*input.discoverable)
+    else if (!*key.discoverable)
       refusals.push_back("policy require_discoverable: the credential is not discoverable");
   }
+  return refusals;
+}
+
+std::vector<std::string> enrollment_policy_check(const EnrollmentPolicy& policy, const RegistrationVerdict& verdict,
+                                                 const PolicyInput& input) {
+  KeyFacts key{.aaguid = verdict.aaguid,
+               .fmt = verdict.fmt,
+               .trust = std::string(trust_status_name(verdict.trust.status)),
+               .certification_level = verdict.metadata ? std::optional<int>(verdict.metadata->certification_level) : std::nullopt,
+               .user_verified = verdict.user_verified,
+               .discoverable = input.discoverable,
+               .virtual_key = registration_is_virtual_key(verdict)};
+  std::vector<std::string> refusals = enrollment_policy_check_key(policy, key);
   if (policy.max_mds_age && input.mds_age && *input.mds_age > *policy.max_mds_age)
     refusals.push_back(fmt::format("policy max_mds_age: the MDS BLOB is {} old, more than {} (run acctsec mds update)",
                                    format_seconds(*input.mds_age), format_seconds(*policy.max_mds_age)));

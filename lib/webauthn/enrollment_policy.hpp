@@ -59,6 +59,22 @@ struct PolicyInput {
 // certificate organisation).
 bool registration_is_virtual_key(const RegistrationVerdict& verdict);
 
+// What the policy judges of one key, whether from a fresh registration or from what a server
+// recorded of it (`key verify-enrollment`).
+struct KeyFacts {
+  Bytes aaguid;
+  std::string fmt;
+  std::string trust;                       // trusted, unverified, untrusted, none (or "self")
+  std::optional<int> certification_level;  // from FIDO metadata, when there was any
+  bool user_verified = false;
+  std::optional<bool> discoverable;
+  bool virtual_key = false;
+};
+
+// The per-key rules (every rule but max_mds_age and min_keys_per_account), one sentence per
+// refusal, each naming its rule.
+std::vector<std::string> enrollment_policy_check_key(const EnrollmentPolicy& policy, const KeyFacts& key);
+
 // Applies the policy to a registration that verified. Returns one sentence per refusal, each
 // naming the rule ("policy denied_aaguids: ..."); empty means accepted.
 std::vector<std::string> enrollment_policy_check(const EnrollmentPolicy& policy, const RegistrationVerdict& verdict,

@@ -9,36 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/cli_harness.hpp"
-#include "support/staff_client.hpp"
+#include "support/dev_org.hpp"
 
 using namespace acctsec::test;
 using nlohmann::json;
 
 namespace {
 
-struct Org {
-  TempDir dir;
-  std::unique_ptr<BinaryProcess> process;
-  json ready;
-  std::map<std::string, std::string> keys;  // name -> virtual key file
-
-  Org() {
-    const std::string data = dir.file("data");
-    process = BinaryProcess::start({"--json", "serve", "--dev", "--seed-accounts", "20", "--data-dir", data, "--listen", "127.0.0.1:0"},
-                                   {{"HOME", data}});
-    REQUIRE_MESSAGE(process->wait_for_out("\"url\""), process->err());
-    ready = json::parse(process->out());
-    const std::string url = ready["url"];
-    ApiClient api(static_cast<unsigned>(std::stoul(url.substr(url.rfind(':') + 1))), ready["ca"]);
-    auto admin = bootstrap_admin(api, data, "root@example.com", dir.file("root.json"));
-    for (const std::string name : {"helpdesk", "approver"}) {
-      keys[name] = dir.file(name + ".json");
-      enroll_staff(api, admin, name + "@example.com", keys[name]).key.reset();  // the CLI opens the key next
-      auto login = run(name, {"login", "--user", name + "@example.com"});
-      REQUIRE_MESSAGE(login.status == 0, login.err);
-    }
-  }
+// The helpdesk and an approver, each logged in with a key of their own.
+struct Org : DevOrg {
+  Org() : DevOrg({"helpdesk", "approver"}) {}
 
   // The newest request the approver may review, once one shows up (another thread is making it).
   std::string first_pending() const {
@@ -48,13 +28,6 @@ struct Org {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return {};
-  }
-
-  // `acctsec ARGS` as `who`: their key, their session.
-  CliRun run(const std::string& who, std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--device", "virtual:" + keys.at(who)});
-    return run_binary(args, {{"HOME", dir.file("home")}, {"XDG_STATE_HOME", dir.file("state-" + who)}, {"ACCTSEC_SERVER", ready["url"]},
-                             {"ACCTSEC_CA_FILE", ready["ca"]}});
   }
 };
 
