@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <ostream>
 
+#include "core/secret.hpp"
+
 namespace acctsec::cli {
 namespace {
 
@@ -24,16 +26,19 @@ std::string reply_text(const nlohmann::json& json, const char* name) {
   return found != json.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
-BackendSettings backend_settings(Context& ctx, const std::string& user_flag) {
+BackendSettings backend_settings(Context& ctx, const std::string& user_flag, const std::string& rp_id_flag) {
   BackendSettings s;
   s.server = first_of(ctx, ctx.globals.server, "--server-url", "ACCTSEC_SERVER", "server");
   s.ca_file = first_of(ctx, ctx.globals.ca_file, "--ca-file", "ACCTSEC_CA_FILE", "ca_file", "", "");
   if (!s.ca_file.set()) s.ca_file.origin = "the system CA store";
   s.user = first_of(ctx, user_flag, "--user", "ACCTSEC_USER", "user");
+  s.rp_id = first_of(ctx, rp_id_flag, "--rp-id", "ACCTSEC_RP_ID", "rp_id");
+  s.token_file = first_of(ctx, "", "", "ACCTSEC_TOKEN_FILE", "token_file");
   const auto env = [&](const char* name) { return ctx.deps.env ? ctx.deps.env(name) : std::nullopt; };
   const std::string dir = client::session_state_dir(env("XDG_STATE_HOME"), env("HOME"));
   if (!dir.empty()) s.session_file = {client::session_file(dir, ctx.globals.profile), "$XDG_STATE_HOME/acctsec"};
   if (auto token = env("ACCTSEC_TOKEN"); token && !token->empty()) s.token = {"", "ACCTSEC_TOKEN"};
+  else if (s.token_file.set()) s.token = {"", s.token_file.value};
   else if (s.session_file.set() && std::filesystem::exists(s.session_file.value)) s.token = {"", s.session_file.value};
   else s.token = {"", "none (acctsec login)"};
   return s;
@@ -52,6 +57,10 @@ Result<client::Client> backend_client(Context& ctx, bool with_token) {
   if (with_token) {
     if (auto token = ctx.deps.env ? ctx.deps.env("ACCTSEC_TOKEN") : std::nullopt; token && !token->empty()) {
       options.token = Secret(std::move(*token));
+    } else if (s.token_file.set()) {
+      auto from_file = secret_from_file(s.token_file.value);  // refused unless only its owner may read it
+      if (!from_file) return fail(from_file.error());
+      options.token = std::move(*from_file);
     } else {
       if (!s.session_file.set())
         return fail(ErrorCategory::auth, "not logged in, and no session can be kept without HOME or XDG_STATE_HOME; set ACCTSEC_TOKEN");

@@ -23,18 +23,21 @@ struct BackendSettings {
   Setting ca_file;
   Setting user;
   Setting session_file;  // where login keeps the session for this profile
-  Setting token;         // origin only ("ACCTSEC_TOKEN", the session file, or "none"); never the value
+  Setting token_file;    // a file holding an API token (ACCTSEC_TOKEN_FILE, config token_file)
+  Setting token;         // origin only ("ACCTSEC_TOKEN", the token file, the session file, or "none"); never the value
+  Setting rp_id;         // the relying party a local `key enroll` uses without --rp-id
 };
 
 // A string member of a server reply, or empty when it is missing or not a string.
 std::string reply_text(const nlohmann::json& json, const char* name);
 
-BackendSettings backend_settings(Context& ctx, const std::string& user_flag = "");
+BackendSettings backend_settings(Context& ctx, const std::string& user_flag = "", const std::string& rp_id_flag = "");
 
 // A client for the resolved server, with the token from ACCTSEC_TOKEN or the stored session
-// when `with_token`. Errors: usage (no server, a bad URL, an unreadable CA file), auth (no token:
-// the message says to run acctsec login; a session file others can read; a session for another
-// server).
+// when `with_token` (ACCTSEC_TOKEN, else the token file, else the session). Errors: usage (no
+// server, a bad URL, an unreadable CA file), auth (no token: the message says to run acctsec
+// login; a session or token file others can read; an empty token file; a session for another
+// server), not_found (no such token file).
 Result<client::Client> backend_client(Context& ctx, bool with_token);
 
 }  // namespace acctsec::cli

@@ -1,6 +1,7 @@
 // acctsec key enroll | test
 #include <fmt/format.h>
 
+#include "backend.hpp"
 #include "core/file.hpp"
 #include "fido/enrollment.hpp"
 #include "key_common.hpp"
@@ -56,11 +57,12 @@ Result<int> run_key_enroll(const EnrollOptions& o, Context& ctx) {
     return run_key_enroll_server(request, ctx);
   }
   if (!o.bootstrap_code_file.empty()) return fail(ErrorCategory::usage, "--bootstrap-code-file goes with --server");
-  if (o.rp_id.empty())
-    return fail(ErrorCategory::usage,
-                "key enroll needs --rp-id (or --server, which takes it from the backend)\nRun 'acctsec key enroll --help' for usage.");
+  const Setting rp_id = backend_settings(ctx, "", o.rp_id).rp_id;
+  if (!rp_id.set())
+    return fail(ErrorCategory::usage, "key enroll needs --rp-id (or ACCTSEC_RP_ID, or rp_id in the config file; or --server, which "
+                                      "takes it from the backend)\nRun 'acctsec key enroll --help' for usage.");
   fido::EnrollRequest request;
-  request.rp_id = o.rp_id;
+  request.rp_id = rp_id.value;
   request.rp_name = o.rp_name;
   request.origin = o.origin;
   request.user_name = o.user;

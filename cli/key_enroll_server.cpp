@@ -1,12 +1,11 @@
 // acctsec key enroll --server: the backend's registration ceremony. The server names the relying
 // party, the user and the challenge, and verifies the attestation under its enrollment policy;
 // a record of the enrollment is kept here as well.
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <fmt/format.h>
 
 #include "backend.hpp"
+#include "core/secret.hpp"
 #include "core/file.hpp"
 #include "fido/enrollment.hpp"
 #include "key_common.hpp"
@@ -16,20 +15,6 @@
 
 namespace acctsec::cli {
 namespace {
-
-// The one-time code of a first admin, from a file only its owner can read (as the server writes it).
-Result<Secret> enroll_bootstrap_code(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fail(ErrorCategory::not_found, "no bootstrap code file " + path);
-  if ((st.st_mode & 077) != 0) return fail(ErrorCategory::usage, path + " must be readable by its owner only (chmod 600 " + path + ")");
-  auto text = file_read(path, 4096);
-  if (!text) return fail(text.error());
-  std::string code = *text;
-  wipe(*text);
-  while (!code.empty() && (code.back() == '\n' || code.back() == '\r' || code.back() == ' ')) code.pop_back();
-  if (code.empty()) return fail(ErrorCategory::usage, path + " is empty");
-  return Secret(std::move(code));
-}
 
 // What the server's creation options ask of the key.
 Result<fido::EnrollRequest> enroll_request_from(const nlohmann::json& ceremony) {
@@ -81,7 +66,7 @@ Result<int> run_key_enroll_server(const EnrollServerRequest& o, Context& ctx) {
   once.body_trace = client::BodyTrace::hidden;
   client::ClientResult<client::Response> started = [&]() -> client::ClientResult<client::Response> {
     if (!bootstrap) return api->post("/v1/auth/registration/options", {{"principal", o.user}});
-    auto code = enroll_bootstrap_code(o.bootstrap_code_file);
+    auto code = secret_from_file(o.bootstrap_code_file);  // the server writes it 0600; anything wider is refused
     if (!code) return std::unexpected(client::ClientError(code.error()));
     const std::string display = o.display_name.empty() ? o.user : o.display_name;
     return api->post("/v1/bootstrap", {{"code", std::string(code->view())}, {"name", o.user}, {"displayName", display}}, once);

@@ -10,14 +10,14 @@
 namespace acctsec {
 namespace {
 
-constexpr std::array k_known_keys = {"device", "timeout", "color", "server", "ca_file", "user"};
+constexpr std::array k_known_keys = {"device", "timeout", "color", "server", "ca_file", "user", "rp_id", "token_file"};
 
 Result<void> take_settings(const toml::table& table, const std::string& origin, const std::string& path, Config& config) {
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (name == "profile" && origin.find('[') == std::string::npos) continue;  // the profiles themselves
     if (!config_key_known(name))
-      return fail(ErrorCategory::usage, path + ": unknown setting '" + name + "' (known: device, timeout, color, server, ca_file, user)");
+      return fail(ErrorCategory::usage, path + ": unknown setting '" + name + "' (known: device, timeout, color, server, ca_file, user, rp_id, token_file)");
     const auto* text = node.as_string();
     if (text == nullptr) return fail(ErrorCategory::usage, path + ": setting '" + name + "' must be a string");
     config.settings[name] = {text->get(), origin};

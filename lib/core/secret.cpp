@@ -36,6 +36,7 @@ namespace {
 // (so no copy of the secret stays behind in a FILE buffer).
 Result<Secret> read_line(int fd, std::string_view what) {
   std::string value;
+  value.reserve(4096);  // never reallocated, so no copy is left behind in freed memory
   char c = 0;
   while (value.size() < 4096) {
     const ssize_t n = ::read(fd, &c, 1);

@@ -270,6 +270,29 @@ TEST_SUITE("device::key_enroll_test") {
     REQUIRE(r.status == 0);
     CHECK(parse_out(r)["schema"] == "acctsec.enrollment/1");
   }
+
+  TEST_CASE("the relying party comes from --rp-id, else ACCTSEC_RP_ID, else the config's rp_id, else it is a usage error") {
+    Bench b;
+    const std::string config = b.dir.file("config.toml");
+    write_file(config, "rp_id = \"config.example\"\n[profile.other]\nrp_id = \"profile.example\"\n", 0600);
+    const auto rp_of = [&](std::vector<std::string> args, const FakeWorld& world = {}) {
+      auto r = b.run(args, world);
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      return parse_out(r)["rpId"].get<std::string>();
+    };
+    CHECK(rp_of({"--config", config, "key", "enroll", "--user", "a"}) == "config.example");
+    CHECK(rp_of({"--config", config, "--profile", "other", "key", "enroll", "--user", "a"}) == "profile.example");
+    FakeWorld with_env;
+    with_env.env = {{"ACCTSEC_RP_ID", "env.example"}};
+    CHECK(rp_of({"--config", config, "key", "enroll", "--user", "a"}, with_env) == "env.example");
+    CHECK(rp_of({"--config", config, "key", "enroll", "--user", "a", "--rp-id", "flag.example"}, with_env) == "flag.example");
+    auto none = b.run({"key", "enroll", "--user", "a"});
+    CHECK(none.status == 2);
+    CHECK(none.err.find("needs --rp-id (or ACCTSEC_RP_ID, or rp_id in the config file") != std::string::npos);
+    auto shown = run_cli({"--json", "--config", config, "config", "show"});
+    REQUIRE(shown.status == 0);
+    CHECK(parse_out(shown)["settings"]["rp_id"] == json{{"value", "config.example"}, {"origin", config}});
+  }
 }
 
 TEST_SUITE("device::key_pin") {

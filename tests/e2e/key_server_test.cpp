@@ -186,6 +186,18 @@ TEST_SUITE("e2e::key_server") {
     CHECK(count_of(text.out, "\n") == users);  // piped: one tab-separated row per user
     CHECK(text.out.find("engineer@example.com\tcompliant\t1/1 accepted") != std::string::npos);
 
+    // The token can live in a file only its owner reads (ACCTSEC_TOKEN_FILE or token_file).
+    const std::string token_file = org.dir.file("ci-token");
+    write_file(token_file, token.body["secret"].get<std::string>() + "\n", 0600);
+    auto from_file = org.run_keyless("ci", {"key", "verify-enrollment", "--user", "engineer@example.com", "--policy", lenient},
+                                     {{"ACCTSEC_TOKEN_FILE", token_file}});
+    CHECK_MESSAGE(from_file.status == 0, from_file.err);
+    write_file(token_file, token.body["secret"].get<std::string>() + "\n", 0644);
+    auto exposed = org.run_keyless("ci", {"key", "verify-enrollment", "--user", "engineer@example.com", "--policy", lenient},
+                                   {{"ACCTSEC_TOKEN_FILE", token_file}});
+    CHECK(exposed.status == 2);
+    CHECK(exposed.err.find("chmod 600 " + token_file) != std::string::npos);
+
     // Usage: exactly one of --user and --all; --device only with --user; --json against junit.
     CHECK(org.run_keyless("ci", {"key", "verify-enrollment", "--policy", lenient}, ci).status == 2);
     CHECK(org.run_keyless("ci", {"key", "verify-enrollment", "--all", "--user", "x", "--policy", lenient}, ci).status == 2);
