@@ -1,8 +1,10 @@
-// Readies a fresh `acctsec serve --dev` for bench/serve_reads.sh, the way staff would: the first
-// admin bootstraps and enrolls a virtual key, enrolls keys for the seeded helpdesk and approver,
-// the helpdesk member asks for an 8-hour grant on one customer account with a signed
-// justification, and the approver approves it with a signed review. Prints one JSON line:
-// {"tokenFile", "auditTokenFile", "path"}; the token files are 0600 in the data directory.
+// Readies a fresh `acctsec serve --dev` for bench/serve_reads.sh and bench/account_audit.sh, the
+// way staff would: the first admin bootstraps and enrolls a virtual key, enrolls keys for the
+// seeded helpdesk and approver, the helpdesk member asks for an 8-hour grant on one customer
+// account with a signed justification, and the approver approves it with a signed review. Prints
+// one JSON line: {"tokenFile", "auditTokenFile", "path"}; the token files are 0600 in the data
+// directory. The virtual keys stay there too, as bench-admin-key.json, bench-helpdesk-key.json and
+// bench-approver-key.json (bench/account_audit.sh signs its own request and approval with them).
 // Usage: serve_bench_setup --url https://127.0.0.1:PORT --ca CAFILE --data-dir DIR
 #include <cstdio>
 #include <exception>
