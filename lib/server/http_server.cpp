@@ -309,6 +309,10 @@ struct HttpServer::Impl {
           beast::error_code ignored;
           socket.close(ignored);  // over the cap: refused at once, at no cost to the others
         } else {
+          // Replies are small writes after the TLS handshake's own: without this, Nagle holds one
+          // back until the client's delayed ACK, some 40 ms (bench/account_audit.sh found it).
+          beast::error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
           auto session = std::make_shared<Session>(std::move(socket), shared);
           {
             const std::lock_guard lock(shared.sessions_mutex);

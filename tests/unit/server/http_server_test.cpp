@@ -6,6 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -108,6 +114,35 @@ TEST_SUITE("server::http_server") {
     const auto parsed = nlohmann::json::parse(line);
     CHECK(parsed["requestId"] == records[0].request_id);
     CHECK(parsed["time"].get<std::string>().size() == 24);  // 2026-12-01T09:30:05.123Z
+  }
+
+  TEST_CASE("accepted connections send at once (TCP_NODELAY): a small reply never waits for the client's delayed ACK") {
+    Served s(echo());
+    auto connection = TlsConnection::open(s.port(), s.pki.ca_cert);
+    REQUIRE(connection);
+    REQUIRE(connection->send(http_request_text("GET", "/v1/thing", {}, "")));
+    REQUIRE(connection->read_reply().has_value());
+    // The server runs in this process: its side of the connection is one of our descriptors,
+    // the socket whose own port is the server's and which has a peer.
+    int accepted = 0, delayed = 0;
+    DIR* fds = ::opendir("/proc/self/fd");
+    REQUIRE(fds != nullptr);
+    while (const dirent* entry = ::readdir(fds)) {
+      const int fd = std::atoi(entry->d_name);
+      sockaddr_storage local{}, peer{};
+      socklen_t local_size = sizeof local, peer_size = sizeof peer;
+      if (fd <= 2 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_size) != 0) continue;
+      if (local.ss_family != AF_INET || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0) continue;
+      if (ntohs(reinterpret_cast<const sockaddr_in*>(&local)->sin_port) != s.port()) continue;
+      int nodelay = 0;
+      socklen_t size = sizeof nodelay;
+      REQUIRE(::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0);
+      ++accepted;
+      if (nodelay == 0) ++delayed;
+    }
+    ::closedir(fds);
+    CHECK(accepted == 1);
+    CHECK(delayed == 0);
   }
 
   TEST_CASE("a client's X-Request-Id is kept when it is a short token, replaced otherwise") {
