@@ -128,8 +128,9 @@ Result<int> run_key_remove(const KeyRemoveOptions& o, Context& ctx) {
   auto listed = api->get(base);
   if (!listed) return fail(listed.error());
   const nlohmann::json credentials = listed->body.value("credentials", nlohmann::json::array());
+  if (!credentials.is_array()) return fail(ErrorCategory::network, "the server's credential list has no credentials array");
   const nlohmann::json* found = nullptr;
-  for (const auto& c : credentials.is_array() ? credentials : nlohmann::json::array())
+  for (const auto& c : credentials)  // the list itself, not a copy: `found` points into it
     if (reply_text(c, "id") == o.credential) found = &c;
   if (!found)
     return fail(ErrorCategory::not_found, fmt::format("{} has no enrolled key {} at {}; see acctsec key list --server --user {}", *user,
