@@ -63,25 +63,73 @@ void access_print(Context& ctx, const nlohmann::json& r) {
 // 0 granted (active), 1 anything else that is final; the state decides.
 int access_verdict(const nlohmann::json& r) { return reply_text(r, "state") == "active" ? 0 : 1; }
 
+namespace {
+
+// How long a wait without --timeout goes on trying a server that has gone away.
+constexpr std::chrono::minutes k_outage_patience{5};
+constexpr std::chrono::seconds k_outage_poll{2};
+
+// Sleeps `wait`, or less when Ctrl-C comes; false then.
+bool pause_unless_cancelled(std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancel_requested()) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - std::chrono::steady_clock::now(),
+                                                                               std::chrono::milliseconds(50)));
+  }
+  return !cancel_requested();
+}
+
+}  // namespace
+
 // Long-polls the request until it is no longer pending: exit 0 active, 1 denied, expired or
 // revoked; timeout when `limit` passes first (the user's --timeout, else the request's own expiry).
+// A server that goes away meanwhile (restarted, redeployed) does not end the wait: the request is
+// kept on the server, so it is asked again every few seconds until the limit (without one, for
+// k_outage_patience), saying so once on stderr.
 Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string& id, std::optional<std::chrono::milliseconds> limit,
                             bool print) {
+  using std::chrono::milliseconds;
   const auto start = std::chrono::steady_clock::now();
+  bool in_outage = false;
+  auto outage_since = start;
+  std::string outage;  // the error that began the outage, for the message that ends the wait
   while (true) {
     if (cancel_requested()) return fail(ErrorCategory::cancelled, "interrupted while waiting; the request stays as it is");
+    const auto now = std::chrono::steady_clock::now();
     std::chrono::milliseconds slice{30'000};
     if (limit) {
-      const auto left = *limit - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+      const auto left = *limit - std::chrono::duration_cast<milliseconds>(now - start);
       if (left.count() <= 0)
-        return fail(ErrorCategory::timeout, fmt::format("{} is still pending; wait again with acctsec access wait {}", id, id));
+        return fail(ErrorCategory::timeout,
+                    in_outage ? fmt::format("{} was still pending when the server stopped answering ({}), and "
+                                               "--timeout passed before it came back; wait again with acctsec access wait {}",
+                                               id, outage, id)
+                                 : fmt::format("{} is still pending; wait again with acctsec access wait {}", id, id));
       slice = std::min(slice, left);
     }
     const auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(slice).count());
     client::CallOptions options;
-    options.deadline = std::chrono::milliseconds(seconds * 1000 + 15'000);
+    options.deadline = milliseconds(seconds * 1000 + 15'000);
     auto got = api.get(access_path(id), {{"wait", fmt::format("{}s", seconds)}}, options);
-    if (!got) return fail(got.error());
+    if (!got) {
+      if (!got.error().unavailable) return fail(got.error());
+      if (!in_outage) {
+        in_outage = true;
+        outage_since = std::chrono::steady_clock::now();
+        outage = got.error().message;
+        ctx.out.info(fmt::format("the server stopped answering ({}); {} stays on the server, still waiting", outage, id));
+      } else if (!limit && std::chrono::steady_clock::now() - outage_since > k_outage_patience) {
+        return fail(got.error());
+      }
+      if (!pause_unless_cancelled(std::min<milliseconds>(k_outage_poll, slice)))
+        return fail(ErrorCategory::cancelled, "interrupted while waiting; the request stays as it is");
+      continue;
+    }
+    if (in_outage) {
+      ctx.out.info("the server answers again");
+      in_outage = false;
+    }
     if (reply_text(got->body, "state") != "pending") {
       if (print) access_print(ctx, got->body);
       return access_verdict(got->body);

@@ -66,10 +66,10 @@ bool json_content_type(std::string_view content_type) {
 }
 
 // Failures where the request did not reach the server's handler, or the connection went away
-// before a reply: worth another attempt when repeating the request is safe.
+// before the whole reply came: worth another attempt when repeating the request is safe.
 bool retryable_transport(CURLcode code) {
   return code == CURLE_COULDNT_CONNECT || code == CURLE_GOT_NOTHING || code == CURLE_SEND_ERROR ||
-         code == CURLE_RECV_ERROR;
+         code == CURLE_RECV_ERROR || code == CURLE_PARTIAL_FILE;
 }
 
 bool tls_failure(CURLcode code) {
@@ -332,16 +332,21 @@ struct Client::Impl {
     if (code == CURLE_COULDNT_RESOLVE_HOST)
       return error_of(ErrorCategory::network,
                       fmt::format("cannot resolve the host of {} ({}); check the server URL", base.text, detail));
+    const auto unavailable = [](ClientError error) {
+      error.unavailable = true;
+      return error;
+    };
     if (code == CURLE_COULDNT_CONNECT)
-      return error_of(ErrorCategory::network,
-                      fmt::format("cannot connect to {} ({}); check that the server is running and the URL is right",
-                                  base.text, detail));
+      return unavailable(error_of(
+          ErrorCategory::network,
+          fmt::format("cannot connect to {} ({}); check that the server is running and the URL is right", base.text,
+                      detail)));
     if (code == CURLE_GOT_NOTHING || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR)
-      return error_of(ErrorCategory::network, fmt::format("the connection to {} broke during {} {} ({}); try again",
-                                                          base.text, what, path, detail));
+      return unavailable(error_of(ErrorCategory::network, fmt::format("the connection to {} broke during {} {} ({}); try again",
+                                                                      base.text, what, path, detail)));
     if (code == CURLE_PARTIAL_FILE)
-      return error_of(ErrorCategory::network,
-                      fmt::format("the reply to {} {} was cut short ({}); try again", what, path, detail));
+      return unavailable(error_of(ErrorCategory::network,
+                                  fmt::format("the reply to {} {} was cut short ({}); try again", what, path, detail)));
     if (code == CURLE_URL_MALFORMAT)
       return error_of(ErrorCategory::usage, fmt::format("{} is not a valid URL ({})", base.text, detail));
     if (code == CURLE_BAD_FUNCTION_ARGUMENT)
@@ -363,6 +368,7 @@ struct Client::Impl {
                                                 transfer.reason.empty() ? "" : " ", transfer.reason);
     ClientError error = error_of(status_category(code), std::move(message));
     error.http_status = code;
+    error.unavailable = retryable_status(code);
     error.problem = std::move(problem);
     if (const auto id = header_in(transfer.headers, "x-request-id")) error.request_id = std::string(*id);
     return error;

@@ -17,6 +17,11 @@ namespace acctsec::client {
 struct ClientError : Error {
   std::optional<Problem> problem;  // set when the server answered with a problem document
   std::string request_id;          // the failing reply's X-Request-Id (the server's access log)
+  // The server could not be reached or answered that it is unavailable for now (no connection, a
+  // connection that broke, 429, 502, 503, 504), and the call's own retries did not outlast it: a
+  // command that waits anyway (access wait) may try again later. Not set for a reply that came
+  // whole and is wrong, nor for a TLS failure.
+  bool unavailable = false;
 
   ClientError() = default;
   explicit ClientError(Error error) : Error(std::move(error)) {}

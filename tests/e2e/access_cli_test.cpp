@@ -31,20 +31,13 @@ struct Org : DevOrg {
   }
 };
 
-std::vector<std::string> request_args(const std::string& account, std::vector<std::string> more = {}) {
-  std::vector<std::string> args{"--json", "access", "request", "--resource", "account:" + account, "--scope", "security:read",
-                                "--code", "CUSTOMER_SUPPORT", "--ticket", "SUP-4242", "--reason", "customer cannot log in after a phone change",
-                                "--duration", "1h"};
-  args.insert(args.end(), more.begin(), more.end());
-  return args;
-}
 
 }  // namespace
 
 TEST_SUITE("e2e::access_cli") {
   TEST_CASE("a signed request, listed for the approver, refused as self-approval, approved with a key, then revoked") {
     Org org;
-    auto requested = org.run("helpdesk", request_args("c-000003"));
+    auto requested = org.run("helpdesk", access_request_args("c-000003"));
     REQUIRE_MESSAGE(requested.status == 0, requested.err);
     const json request = json::parse(requested.out);
     const std::string id = request["id"];
@@ -86,7 +79,7 @@ TEST_SUITE("e2e::access_cli") {
 
   TEST_CASE("request --wait: exit 1 when denied, 7 when --timeout passes first, policy refusals and unknown ids") {
     Org org;
-    auto waiting = std::async(std::launch::async, [&] { return org.run("helpdesk", request_args("c-000004", {"--wait"})); });
+    auto waiting = std::async(std::launch::async, [&] { return org.run("helpdesk", access_request_args("c-000004", {"--wait"})); });
     const std::string id = org.first_pending();
     REQUIRE_FALSE(id.empty());
     auto denied = org.run("approver", {"access", "deny", id, "--reason", "no ticket for this account"});
@@ -95,7 +88,7 @@ TEST_SUITE("e2e::access_cli") {
     CHECK(waited.status == 1);
     CHECK(json::parse(waited.out)["state"] == "denied");
 
-    auto timed_out = org.run("helpdesk", request_args("c-000005", {"--wait", "--timeout", "2s"}));
+    auto timed_out = org.run("helpdesk", access_request_args("c-000005", {"--wait", "--timeout", "2s"}));
     CHECK(timed_out.status == 7);
     CHECK(timed_out.err.find("is still pending; wait again with acctsec access wait ") != std::string::npos);
 

@@ -155,15 +155,27 @@ BinaryProcess::~BinaryProcess() {
 std::string BinaryProcess::out() const { return read_file(m_files->dir.file("out")); }
 std::string BinaryProcess::err() const { return read_file(m_files->dir.file("err")); }
 
-bool BinaryProcess::wait_for_out(const std::string& text, std::chrono::milliseconds deadline) {
+bool BinaryProcess::wait_for(const std::function<std::string()>& stream, const std::string& text, std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
-    if (out().find(text) != std::string::npos) return true;
-    siginfo_t info{};
-    if (::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid) return false;
+    if (stream().find(text) != std::string::npos) return true;
+    if (!running()) return stream().find(text) != std::string::npos;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return false;
+}
+
+bool BinaryProcess::wait_for_out(const std::string& text, std::chrono::milliseconds deadline) {
+  return wait_for([this] { return out(); }, text, deadline);
+}
+
+bool BinaryProcess::wait_for_err(const std::string& text, std::chrono::milliseconds deadline) {
+  return wait_for([this] { return err(); }, text, deadline);
+}
+
+bool BinaryProcess::running() const {
+  siginfo_t info{};
+  return !(::waitid(P_PID, static_cast<id_t>(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid);
 }
 
 void BinaryProcess::signal(int sig) { ::kill(m_pid, sig); }

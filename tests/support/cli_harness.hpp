@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <map>
@@ -63,6 +64,10 @@ class BinaryProcess {
   BinaryProcess& operator=(const BinaryProcess&) = delete;
   // Waits until stdout holds `text`; false when the process exits first or `deadline` passes.
   bool wait_for_out(const std::string& text, std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  // The same for stderr, where commands say what they are waiting for.
+  bool wait_for_err(const std::string& text, std::chrono::milliseconds deadline = std::chrono::seconds(30));
+  // Whether it has not exited yet.
+  bool running() const;
   std::string out() const;
   std::string err() const;
   void signal(int sig);
@@ -70,6 +75,7 @@ class BinaryProcess {
 
  private:
   BinaryProcess() = default;
+  bool wait_for(const std::function<std::string()>& stream, const std::string& text, std::chrono::milliseconds deadline);
   struct Files;
   std::unique_ptr<Files> m_files;
   int m_pid = -1;

@@ -71,4 +71,13 @@ struct DevOrg {
   }
 };
 
+// The arguments of `acctsec --json access request` for a helpdesk read of `account`, plus `more`.
+inline std::vector<std::string> access_request_args(const std::string& account, std::vector<std::string> more = {}) {
+  std::vector<std::string> args{"--json", "access", "request", "--resource", "account:" + account, "--scope", "security:read",
+                                "--code", "CUSTOMER_SUPPORT", "--ticket", "SUP-4242", "--reason", "customer cannot log in after a phone change",
+                                "--duration", "1h"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
 }  // namespace acctsec::test

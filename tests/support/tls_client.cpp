@@ -136,16 +136,7 @@ std::optional<HttpReply> TlsConnection::read_reply(std::chrono::milliseconds dea
   const std::string status_line = head.substr(0, line_end);
   if (status_line.size() < 12) return std::nullopt;
   reply.status = std::stoi(status_line.substr(9, 3));
-  while (line_end != std::string::npos) {
-    const std::size_t start = line_end + 2;
-    line_end = head.find("\r\n", start);
-    const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string value = line.substr(colon + 1);
-    value.erase(0, value.find_first_not_of(' '));
-    reply.headers[lower(line.substr(0, colon))] = value;
-  }
+  for (auto& [name, value] : http_header_fields(head)) reply.headers[name] = std::move(value);
   const std::size_t length =
       !to_head && reply.headers.count("content-length") ? std::stoul(reply.headers["content-length"]) : 0;
   s.pending.erase(0, header_end + 4);
@@ -190,6 +181,22 @@ bool TcpConnection::closed_by_peer(std::chrono::milliseconds deadline_after) {
     if (n <= 0) return true;
   }
   return false;
+}
+
+std::vector<std::pair<std::string, std::string>> http_header_fields(const std::string& head) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::size_t line_end = head.find("\r\n");
+  while (line_end != std::string::npos) {
+    const std::size_t start = line_end + 2;
+    line_end = head.find("\r\n", start);
+    const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    fields.emplace_back(lower(line.substr(0, colon)), std::move(value));
+  }
+  return fields;
 }
 
 std::string http_request_text(const std::string& method, const std::string& target,

@@ -65,6 +65,10 @@ std::optional<HttpReply> https_request(unsigned port, const std::string& ca_file
                                        const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {},
                                        const std::string& body = "");
 
+// The header fields of an HTTP message head (the lines after its first), names in lower case,
+// values without leading blanks, in the order sent.
+std::vector<std::pair<std::string, std::string>> http_header_fields(const std::string& head);
+
 // The request text a client would send.
 std::string http_request_text(const std::string& method, const std::string& target,
                               const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
