@@ -31,6 +31,7 @@ BackendSettings backend_settings(Context& ctx, const std::string& user_flag, con
   s.server = first_of(ctx, ctx.globals.server, "--server-url", "ACCTSEC_SERVER", "server");
   s.ca_file = first_of(ctx, ctx.globals.ca_file, "--ca-file", "ACCTSEC_CA_FILE", "ca_file", "", "");
   if (!s.ca_file.set()) s.ca_file.origin = "the system CA store";
+  s.server_key_pin = first_of(ctx, ctx.globals.server_key_pin, "--server-key-pin", "ACCTSEC_SERVER_KEY_PIN", "server_key_pin");
   s.user = first_of(ctx, user_flag, "--user", "ACCTSEC_USER", "user");
   s.rp_id = first_of(ctx, rp_id_flag, "--rp-id", "ACCTSEC_RP_ID", "rp_id");
   s.token_file = first_of(ctx, "", "", "ACCTSEC_TOKEN_FILE", "token_file");
@@ -52,6 +53,7 @@ Result<client::Client> backend_client(Context& ctx, bool with_token) {
   client::ClientOptions options;
   options.base_url = s.server.value;
   options.ca_file = s.ca_file.value;
+  options.pinned_public_key = s.server_key_pin.value;
   options.deadline = ctx.globals.timeout;
   if (ctx.globals.debug) options.debug = [&ctx](std::string_view line) { *ctx.deps.err << "acctsec: debug: " << line << '\n'; };
   if (with_token) {

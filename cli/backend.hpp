@@ -21,6 +21,7 @@ struct Setting {
 struct BackendSettings {
   Setting server;
   Setting ca_file;
+  Setting server_key_pin;  // sha256//... pins of the server's public key
   Setting user;
   Setting session_file;  // where login keeps the session for this profile
   Setting token_file;    // a file holding an API token (ACCTSEC_TOKEN_FILE, config token_file)

@@ -31,6 +31,7 @@ Result<int> run_config_show(const ConfigShowOptions&, Context& ctx) {
       {"profile", {g.profile, g.profile.empty() ? "none" : "--profile or ACCTSEC_PROFILE"}},
       {"server", backend.server},
       {"ca_file", backend.ca_file},
+      {"server_key_pin", backend.server_key_pin},
       {"user", backend.user},
       {"session_file", backend.session_file},
       {"token_file", backend.token_file},

@@ -113,11 +113,13 @@ void check_server(Context& ctx, std::vector<Check>& checks) {
   const std::string trust_source = settings.ca_file.set() ? "CA file " + settings.ca_file.value : "the system CA store";
   if (!health) {
     const std::string& why = health.error().message;
-    const bool tls = why.find("TLS") != std::string::npos || why.find("certificate") != std::string::npos;
-    if (tls) {
+    if (health.error().tls_failure) {
+      const std::string ca_fix = "give the server's CA with --ca-file FILE or ACCTSEC_CA_FILE (for acctsec serve --dev: <data-dir>/ca.pem)";
       checks.push_back({"server", Health::ok, settings.server.value + " answers", ""});
       checks.push_back({"tls", Health::fail, why,
-                        "give the server's CA with --ca-file FILE or ACCTSEC_CA_FILE (for acctsec serve --dev: <data-dir>/ca.pem)"});
+                        settings.server_key_pin.set()
+                            ? ca_fix + "; and compare the pin from " + settings.server_key_pin.origin + " with the one acctsec serve prints"
+                            : ca_fix});
     } else {
       checks.push_back({"server", Health::fail, fmt::format("{}: {}", settings.server.value, why),
                         "is acctsec serve running there? check the URL (" + settings.server.origin + ") and the network"});
@@ -126,7 +128,10 @@ void check_server(Context& ctx, std::vector<Check>& checks) {
   }
   checks.push_back({"server", Health::ok, fmt::format("{} is up (version {}, {} store)", api->base_url(), reply_text(health->body, "version"),
                                                       reply_text(health->body, "store")), ""});
-  checks.push_back({"tls", Health::ok, "the certificate verifies against " + trust_source, ""});
+  checks.push_back({"tls", Health::ok,
+                    "the certificate verifies against " + trust_source +
+                        (settings.server_key_pin.set() ? " and its key matches the pin from " + settings.server_key_pin.origin : ""),
+                    ""});
   const auto server_time = parse_timestamp(reply_text(health->body, "time"));
   if (!server_time) {
     checks.push_back({"clock", Health::warn, "the server did not say its time", ""});

@@ -28,6 +28,9 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
   app.add_option("--server-url", g.server, "The acctsec backend's URL, https://HOST[:PORT] (else ACCTSEC_SERVER, the config's server)")
       ->group(group);
   app.add_option("--ca-file", g.ca_file, "PEM file of the CAs to trust for the backend instead of the system store")->group(group);
+  app.add_option("--server-key-pin", g.server_key_pin,
+                 "Accept the backend only with this public key, sha256//BASE64 (acctsec serve prints it); ';' joins several")
+      ->group(group);
 }
 
 }  // namespace acctsec::cli

@@ -26,8 +26,12 @@ struct GlobalOptions {
   std::string timeout_text;
   std::chrono::milliseconds timeout{30000};  // deadline for each device or network call
   std::optional<std::string> device;
+  // The device came from the config file, not from --device or ACCTSEC_DEVICE for this run: a
+  // default for the key commands, not a request to prove a key (key verify-enrollment).
+  bool device_from_config = false;
   std::string server;   // --server-url; ACCTSEC_SERVER and the config file are read where it is used
   std::string ca_file;  // --ca-file
+  std::string server_key_pin;  // --server-key-pin
   Config config;        // the file as loaded, for the settings commands read themselves
   std::optional<Error> config_error;  // why the config file was not loaded, for `doctor` to report
 };

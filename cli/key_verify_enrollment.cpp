@@ -109,7 +109,7 @@ void print_verdicts(Context& ctx, const std::string& format, const std::string& 
 
 Result<int> run_key_verify_enrollment(const VerifyEnrollmentOptions& o, Context& ctx) {
   if (o.all == !o.user.empty()) return fail(ErrorCategory::usage, "key verify-enrollment needs exactly one of --user NAME and --all");
-  const bool prove = ctx.globals.device.has_value();
+  const bool prove = ctx.globals.device.has_value() && !ctx.globals.device_from_config;
   if (prove && o.all)
     return fail(ErrorCategory::usage, "--device proves that the key in hand is one user's: use it with --user NAME, not --all");
   std::string format = o.format.empty() ? (ctx.out.json() ? "json" : "text") : o.format;

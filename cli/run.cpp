@@ -46,7 +46,10 @@ Result<void> apply_config(const CLI::App& app, GlobalOptions& globals, Deps& dep
   auto config = config_load(path, named, globals.profile);
   if (!config) return fail(config.error());
   auto unset = [&](const char* name) { return app.get_option(name)->count() == 0; };
-  if (auto device = config->get("device"); device && unset("--device")) globals.device = *device;
+  if (auto device = config->get("device"); device && unset("--device")) {
+    globals.device = *device;
+    globals.device_from_config = true;
+  }
   if (auto timeout = config->get("timeout"); timeout && unset("--timeout")) globals.timeout_text = *timeout;
   if (auto color = config->get("color"); color && unset("--color")) {
     if (!parse_color(*color)) return fail(ErrorCategory::usage, config->settings["color"].origin + ": color must be auto, always or never");

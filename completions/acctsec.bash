@@ -7,7 +7,7 @@
 
 # Accepted by every command, before or after it.
 _acctsec_global_opts='--help --json --color --quiet --verbose --debug --config --profile
-  --timeout --device --server-url --ca-file'
+  --timeout --device --server-url --ca-file --server-key-pin'
 
 # Sets cmds, opts and args (what positional arguments are: "file" or empty) for the command
 # path $1, such as "key pin set". Returns 1 for an unknown path.
@@ -110,7 +110,7 @@ _acctsec_spec() {
 # Succeeds when option $1 takes a value (in the next word, or after "=").
 _acctsec_takes_value() {
   case $1 in
-    --color | --config | --profile | --timeout | --device | --server-url | --ca-file | --bootstrap-code-file | \
+    --color | --config | --profile | --timeout | --device | --server-url | --ca-file | --server-key-pin | --bootstrap-code-file | \
     --resource | --scope | --code | --ticket | --reason | --duration | --state | --require | --group | \
     --rp-id | --rp-name | --origin | --user | --user-id | --display-name | --uv | \
     --attestation | --alg | --exclude | --exclude-id | --out | --enrollment | --aaguid | \

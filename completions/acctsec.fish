@@ -10,7 +10,7 @@
 # Succeeds when option $argv[1] takes a value (in the next word, or after "=").
 function __acctsec_takes_value
     switch $argv[1]
-        case --color --config --profile --timeout --device --server-url --ca-file --bootstrap-code-file \
+        case --color --config --profile --timeout --device --server-url --ca-file --server-key-pin --bootstrap-code-file \
             --resource --scope --code --ticket --reason --duration --state --require --group \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
@@ -113,6 +113,7 @@ complete -c acctsec -l timeout -x -d 'Deadline for each device or network call (
 complete -c acctsec -l device -x -a '(__acctsec_devices)' -d 'Security key to use'
 complete -c acctsec -l server-url -x -d 'The acctsec backend URL, https://HOST:PORT'
 complete -c acctsec -l ca-file -r -F -d 'PEM file of the CAs to trust for the backend'
+complete -c acctsec -l server-key-pin -x -d 'Accept the backend only with this public key (sha256//BASE64)'
 
 # acctsec
 complete -c acctsec -n '__acctsec_at' -l version -d 'Print the version and exit'

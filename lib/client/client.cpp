@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "client/idempotency_key.hpp"
-#include "client/public_key_pin.hpp"
+#include "core/public_key_pin.hpp"
 #include "client/trace.hpp"
 #include "core/cancel.hpp"
 #include "core/curl_library.hpp"
@@ -309,22 +309,26 @@ struct Client::Impl {
                               milliseconds deadline) const {
     const std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer) : curl->easy_strerror(code);
     const std::string_view what = method_name(method);
+    const auto untrusted = [](ClientError error) {
+      error.tls_failure = true;
+      return error;
+    };
     if (code == CURLE_OPERATION_TIMEDOUT)
       return error_of(ErrorCategory::timeout,
                       fmt::format("{} {} got no reply from {} within {} ms; try again, or allow longer with --timeout",
                                   what, path, base.text, deadline.count()));
     if (code == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
-      return error_of(ErrorCategory::network,
+      return untrusted(error_of(ErrorCategory::network,
                       fmt::format("the public key of {} does not match the pinned key: the server has a new key, or "
                                   "this is not the server meant; update the pin only if its operator confirms it",
-                                  base.text));
+                                  base.text)));
     if (tls_failure(code)) {
       const std::string trusted =
           options.ca_file.empty() ? std::string("the system CA store") : fmt::format("the CA file {}", options.ca_file);
-      return error_of(ErrorCategory::network,
-                      fmt::format("cannot verify the TLS certificate of {} ({}); it was checked against {}: pass the "
-                                  "CA certificate that issued the server's certificate with --ca-file FILE",
-                                  base.text, detail, trusted));
+      return untrusted(error_of(ErrorCategory::network,
+                                fmt::format("cannot verify the TLS certificate of {} ({}); it was checked against {}: pass the "
+                                            "CA certificate that issued the server's certificate with --ca-file FILE",
+                                            base.text, detail, trusted)));
     }
     if (code == CURLE_WRITE_ERROR && transfer.too_large)
       return error_of(ErrorCategory::network, fmt::format("the reply to {} {} is larger than {} bytes; refused", what,

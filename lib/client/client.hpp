@@ -44,8 +44,9 @@ struct ClientOptions {
   std::string base_url;
   // PEM file of the CA certificates to trust; empty: the system store.
   std::string ca_file;
-  // "sha256//BASE64" (or several joined by ';'): the server's public key must match one, whatever
-  // CA signed it (client/public_key_pin.hpp computes one). Empty: no pin.
+  // "sha256//BASE64" (or several joined by ';'): besides verifying against the trusted CAs, the
+  // server's public key must match one, so a CA that signs a certificate for another key is not
+  // enough (core/public_key_pin.hpp computes one). Empty: no pin.
   std::string pinned_public_key;
   // Each call's deadline, its retries and waits included (a CallOptions may set another).
   std::chrono::milliseconds deadline{30'000};

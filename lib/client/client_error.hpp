@@ -22,6 +22,10 @@ struct ClientError : Error {
   // command that waits anyway (access wait) may try again later. Not set for a reply that came
   // whole and is wrong, nor for a TLS failure.
   bool unavailable = false;
+  // The TLS handshake failed: the certificate did not verify against the trusted CAs, did not
+  // name the host, or the server's key did not match the pinned one. Not an outage: waiting
+  // does not help, the trust settings must change.
+  bool tls_failure = false;
 
   ClientError() = default;
   explicit ClientError(Error error) : Error(std::move(error)) {}

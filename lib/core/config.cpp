@@ -10,14 +10,20 @@
 namespace acctsec {
 namespace {
 
-constexpr std::array k_known_keys = {"device", "timeout", "color", "server", "ca_file", "user", "rp_id", "token_file"};
+constexpr std::array k_known_keys = {"device", "timeout", "color", "server", "ca_file", "user", "rp_id", "token_file", "server_key_pin"};
+
+std::string known_keys_text() {
+  std::string text;
+  for (const char* key : k_known_keys) text += (text.empty() ? "" : ", ") + std::string(key);
+  return text;
+}
 
 Result<void> take_settings(const toml::table& table, const std::string& origin, const std::string& path, Config& config) {
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     if (name == "profile" && origin.find('[') == std::string::npos) continue;  // the profiles themselves
     if (!config_key_known(name))
-      return fail(ErrorCategory::usage, path + ": unknown setting '" + name + "' (known: device, timeout, color, server, ca_file, user, rp_id, token_file)");
+      return fail(ErrorCategory::usage, path + ": unknown setting '" + name + "' (known: " + known_keys_text() + ")");
     const auto* text = node.as_string();
     if (text == nullptr) return fail(ErrorCategory::usage, path + ": setting '" + name + "' must be a string");
     config.settings[name] = {text->get(), origin};

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/file.hpp"
+#include "core/public_key_pin.hpp"
 #include "server/access_log_file.hpp"
 #include "server/access_routes.hpp"
 #include "server/account_routes.hpp"
@@ -79,6 +80,9 @@ int serve(AcctsecServeArgs* args) {
     options.tls_cert_file = pki->server_cert;
     options.tls_key_file = pki->server_key;
   }
+  // Clients that pin the server's key rather than trust a CA need its pin; HttpServer::start
+  // reads the same file and refuses a bad one, so a failure here is left to it.
+  const auto key_pin = public_key_pin_of_certificate(options.tls_cert_file);
 
   // --dev is for trying things with virtual keys, so its built-in policy allows them.
   auto loaded = args->policy_path && *args->policy_path ? server_policy_load(args->policy_path)
@@ -144,6 +148,7 @@ int serve(AcctsecServeArgs* args) {
     ready["ca"] = pki->ca_cert;
     ready["caFingerprint"] = pki->ca_fingerprint;
   }
+  if (key_pin) ready["keyPin"] = *key_pin;
   ready["rpId"] = args->rp_id;
   ready["origin"] = args->origin;
   if (*code) ready["bootstrapCodeFile"] = code_file;
@@ -154,6 +159,8 @@ int serve(AcctsecServeArgs* args) {
                              pki->ca_fingerprint + "); clients trust it with --ca-file " + pki->ca_cert;
     args->info(args->context, said.c_str());
   }
+  if (key_pin)
+    args->info(args->context, ("the server's key pin is " + *key_pin + "; clients may pin it with --server-key-pin").c_str());
   if (*code)
     args->info(args->context, ("no admin yet: the one-time bootstrap code for the first one is in " + code_file +
                                " (POST /v1/bootstrap; it expires in 24h)").c_str());

@@ -94,6 +94,50 @@ TEST_SUITE("e2e::client_faults") {
     CHECK(process->err().find("\"path\":\"/v1/auth/whoami\"") == std::string::npos);  // the request never reached the server
   }
 
+  TEST_CASE("a pinned server key: the pin serve prints lets commands through, another key's pin is exit 6 before anything is sent") {
+    DevOrg org({"engineer"});
+    const std::string pin = org.ready.value("keyPin", "");
+    REQUIRE(pin.rfind("sha256//", 0) == 0);
+    auto pinned = org.run_keyless("engineer", {"--server-key-pin", pin, "whoami"});
+    CHECK_MESSAGE(pinned.status == 0, pinned.err);
+
+    // The pin of another server's key, though the CA that signed this server's certificate is trusted.
+    TempDir other;
+    auto process = BinaryProcess::start({"--json", "serve", "--dev", "--seed-accounts", "1", "--data-dir", other.file("data")},
+                                        {{"HOME", other.file("data")}});
+    REQUIRE_MESSAGE(process->wait_for_out("\"url\""), process->err());
+    const std::string wrong = json::parse(process->out()).value("keyPin", "");
+    REQUIRE(wrong.rfind("sha256//", 0) == 0);
+    REQUIRE(wrong != pin);
+    const std::size_t seen_before = org.process->err().size();
+    auto refused = org.run_keyless("engineer", {"whoami"}, {{"ACCTSEC_SERVER_KEY_PIN", wrong}});
+    CHECK(refused.status == 6);
+    CHECK(refused.err.find("does not match the pinned key") != std::string::npos);
+    CHECK(org.process->err().substr(seen_before).find("/v1/auth/whoami") == std::string::npos);
+
+    // doctor names the failing check and where the pin came from; config show says where it came from.
+    auto doctor = org.run_keyless("engineer", {"--json", "doctor"}, {{"ACCTSEC_SERVER_KEY_PIN", wrong}});
+    CHECK(doctor.status == 1);
+    bool tls_failed = false;
+    const json report = json::parse(doctor.out);
+    for (const auto& c : report["checks"])
+      if (c["check"] == "tls") tls_failed = c["status"] == "fail" && c["fix"].get<std::string>().find("ACCTSEC_SERVER_KEY_PIN") != std::string::npos;
+    CHECK_MESSAGE(tls_failed, doctor.out);
+    const std::string config = org.dir.file("pinned.toml");
+    write_file(config, "server_key_pin = \"" + pin + "\"\n", 0600);
+    auto shown = org.run_keyless("engineer", {"--json", "--config", config, "config", "show"});
+    REQUIRE(shown.status == 0);
+    const json setting = json::parse(shown.out)["settings"]["server_key_pin"];
+    CHECK(setting["value"] == pin);
+    CHECK(setting["origin"].get<std::string>().find("pinned.toml") != std::string::npos);
+    CHECK(org.run_keyless("engineer", {"--config", config, "whoami"}).status == 0);
+
+    // A pin not in libcurl's form is a usage error.
+    auto malformed = org.run_keyless("engineer", {"--server-key-pin", "sha1//abc", "whoami"});
+    CHECK(malformed.status == 2);
+    CHECK(malformed.err.find("sha256//") != std::string::npos);
+  }
+
   TEST_CASE("the server killed while audit log --follow streams: exit 6 with the entries so far, no crash") {
     DevOrg org({}, false, 1);
     auto env = org.env("root");

@@ -239,6 +239,16 @@ TEST_SUITE("e2e::key_server") {
     auto with_all = run_binary({"--device", "virtual:" + stranger, "key", "verify-enrollment", "--all", "--policy", lenient}, env);
     CHECK(with_all.status == 2);
     CHECK(with_all.err.find("use it with --user") != std::string::npos);
+
+    // A device from the config file is the key commands' default, not a request for proof.
+    const std::string config = org.dir.file("device.toml");
+    write_file(config, "device = \"virtual:" + stranger + "\"\n", 0600);
+    auto from_config = run_binary({"--json", "--config", config, "key", "verify-enrollment", "--all", "--policy", lenient}, env);
+    auto without = run_binary({"--json", "key", "verify-enrollment", "--all", "--policy", lenient}, env);
+    CHECK_MESSAGE(from_config.status == without.status, from_config.err);  // 1: the dev org's other staff have no keys
+    const json all_users = json::parse(from_config.out);
+    CHECK(all_users["users"].size() == json::parse(without.out)["users"].size());
+    for (const auto& user : all_users["users"]) CHECK_FALSE(user.contains("proof"));
   }
 
   TEST_CASE("doctor: every check says ok, warn or fail with its fix, and a dead server, an untrusted CA and a broken config fail") {

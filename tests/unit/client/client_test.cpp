@@ -7,7 +7,7 @@
 #include <atomic>
 #include <thread>
 
-#include "client/public_key_pin.hpp"
+#include "core/public_key_pin.hpp"
 #include "core/cancel.hpp"
 #include "unit/client/scripted_server.hpp"
 
@@ -362,6 +362,7 @@ TEST_SUITE("client::tls") {
     CHECK(reply.error().category == ErrorCategory::network);
     CHECK(contains(reply.error().message, "the system CA store"));
     CHECK(contains(reply.error().message, "--ca-file"));
+    CHECK(reply.error().tls_failure);
   }
 
   TEST_CASE("a pinned public key: the server's own passes, another one fails") {
@@ -388,6 +389,8 @@ TEST_SUITE("client::tls") {
       REQUIRE_FALSE(reply.has_value());
       CHECK(reply.error().category == ErrorCategory::network);
       CHECK(contains(reply.error().message, "does not match the pinned key"));
+      CHECK(reply.error().tls_failure);
+      CHECK_FALSE(reply.error().unavailable);
     }
     CHECK(s.requests().size() == 1);
   }

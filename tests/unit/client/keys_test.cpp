@@ -4,7 +4,7 @@
 #include <set>
 
 #include "client/idempotency_key.hpp"
-#include "client/public_key_pin.hpp"
+#include "core/public_key_pin.hpp"
 
 using namespace acctsec;
 using namespace acctsec::client;

@@ -148,6 +148,7 @@ TEST_SUITE("client::unavailable") {
     REQUIRE_FALSE(malformed.has_value());
     CHECK(contains(malformed.error().message, "claims to be JSON"));
     CHECK_FALSE(malformed.error().unavailable);
+    CHECK_FALSE(malformed.error().tls_failure);
   }
 
   TEST_CASE("a TLS failure is not unavailable: waiting would not fix it") {
@@ -163,5 +164,6 @@ TEST_SUITE("client::unavailable") {
     REQUIRE_FALSE(reply.has_value());
     CHECK(reply.error().category == ErrorCategory::network);
     CHECK_FALSE(reply.error().unavailable);
+    CHECK(reply.error().tls_failure);
   }
 }

@@ -8,7 +8,7 @@
 
 #include "core/error.hpp"
 
-namespace acctsec::client {
+namespace acctsec {
 
 // The pin of the public key in the first certificate of a PEM file (a server's certificate).
 // Errors: not_found (no such file), usage (unreadable, or no PEM certificate in it).
@@ -18,4 +18,4 @@ Result<std::string> public_key_pin_of_certificate(const std::string& pem_file);
 // Errors: usage (the message shows the expected form).
 Result<void> public_key_pin_check(std::string_view pins);
 
-}  // namespace acctsec::client
+}  // namespace acctsec

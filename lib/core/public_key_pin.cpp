@@ -1,4 +1,4 @@
-#include "client/public_key_pin.hpp"
+#include "core/public_key_pin.hpp"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -9,7 +9,7 @@
 #include "core/file.hpp"
 #include "core/openssl_handle.hpp"
 
-namespace acctsec::client {
+namespace acctsec {
 namespace {
 
 using BioPtr = OpenSslPtr<BIO, BIO_free_all>;
@@ -59,4 +59,4 @@ Result<void> public_key_pin_check(std::string_view pins) {
   }
 }
 
-}  // namespace acctsec::client
+}  // namespace acctsec
