@@ -45,6 +45,7 @@ void register_mds(CLI::App& app, Dispatch& dispatch);
 void register_serve(CLI::App& app, Dispatch& dispatch);
 void register_session(CLI::App& app, Dispatch& dispatch);
 void register_audit(CLI::App& app, Dispatch& dispatch);
+void register_token(CLI::App& app, Dispatch& dispatch);
 void register_config(CLI::App& app, Dispatch& dispatch);
 void register_access(CLI::App& app, Dispatch& dispatch);
 void register_account(CLI::App& app, Dispatch& dispatch);

@@ -157,6 +157,7 @@ void build_app(CLI::App& app, GlobalOptions& globals, Dispatch& dispatch, const 
   register_account(app, dispatch);
   register_access(app, dispatch);
   register_audit(app, dispatch);
+  register_token(app, dispatch);
   register_config(app, dispatch);
   register_doctor(app, dispatch);
   register_serve(app, dispatch);

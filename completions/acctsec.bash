@@ -15,7 +15,7 @@ _acctsec_spec() {
   cmds='' opts='' args=''
   case $1 in
     '')
-      cmds='version key webauthn mds login logout whoami account access audit config doctor serve'
+      cmds='version key webauthn mds login logout whoami account access audit token config doctor serve'
       opts='--version' ;;
     'version') ;;
     'key')
@@ -96,6 +96,13 @@ _acctsec_spec() {
       opts='--public-key' ;;
     'audit alerts')
       opts='--since --severity --fail-on' ;;
+    'token')
+      cmds='create list revoke' ;;
+    'token create')
+      opts='--name --scope --expires-in --out --force' ;;
+    'token list')
+      opts='--all' ;;
+    'token revoke') ;;
     'config')
       cmds='show' ;;
     'config show') ;;
@@ -120,7 +127,7 @@ _acctsec_takes_value() {
     --credential | --counter | --format | \
     --listen | --data-dir | --db | --tls-cert | --tls-key | --access-log | --threads | --max-connections | \
     --request-timeout | --drain-timeout | --session-ttl | --seed-accounts | \
-    --since | --actor | --resource | --limit | --severity | --fail-on)
+    --since | --actor | --resource | --limit | --severity | --fail-on | --name | --expires-in)
       return 0 ;;
   esac
   return 1
@@ -153,7 +160,12 @@ _acctsec_value() {
     --color) values='auto always never' ;;
     --state) values='pending active approved denied expired revoked' ;;
     --require) values='phishing-resistant 2fa reset-protection backup-key' ;;
-    --scope) values='security:read posture:list' ;;
+    --scope)
+      if [[ $path == 'token create' ]]; then
+        values='enrollment:read audit:read alerts:read'
+      else
+        values='security:read posture:list'
+      fi ;;
     --uv) values='required preferred discouraged' ;;
     --alg) values='es256 eddsa' ;;
     --severity | --fail-on) values='low medium high critical' ;;

@@ -10,7 +10,7 @@
 # Succeeds when option $argv[1] takes a value (in the next word, or after "=").
 function __acctsec_takes_value
     switch $argv[1]
-        case --color --config --profile --timeout --device --server-url --ca-file --server-key-pin --bootstrap-code-file \
+        case --color --config --profile --timeout --device --server-url --ca-file --server-key-pin --bootstrap-code-file --name --expires-in \
             --resource --scope --code --ticket --reason --duration --state --require --group \
             --rp-id --rp-name --origin --user --user-id --display-name --uv \
             --attestation --alg --exclude --exclude-id --out --enrollment --aaguid \
@@ -30,7 +30,7 @@ end
 function __acctsec_subcommands
     switch "$argv"
         case ''
-            printf '%s\n' version key webauthn mds login logout whoami account access audit config doctor serve
+            printf '%s\n' version key webauthn mds login logout whoami account access audit token config doctor serve
         case key
             printf '%s\n' list info enroll test pin reset credentials virtual remove verify-enrollment
         case 'key pin'
@@ -49,6 +49,8 @@ function __acctsec_subcommands
             printf '%s\n' request list show approve deny revoke wait
         case audit
             printf '%s\n' log verify alerts
+        case token
+            printf '%s\n' create list revoke
         case config
             printf '%s\n' show
     end
@@ -127,6 +129,7 @@ complete -c acctsec -n '__acctsec_at' -a whoami -d 'Show who the backend sees'
 complete -c acctsec -n '__acctsec_at' -a account -d 'Check customer accounts 2FA and reset protection'
 complete -c acctsec -n '__acctsec_at' -a access -d 'Request, review and revoke justified access to account data'
 complete -c acctsec -n '__acctsec_at' -a audit -d 'Read the audit log, verify its hash chain, list alerts'
+complete -c acctsec -n '__acctsec_at' -a token -d 'Make, list and revoke scoped API tokens for CI jobs'
 complete -c acctsec -n '__acctsec_at' -a config -d 'Show the settings in use and where each comes from'
 complete -c acctsec -n '__acctsec_at' -a doctor -d 'Check devices, libfido2, config, the backend, TLS, the clock and the token'
 complete -c acctsec -n '__acctsec_at' -a serve -d 'Run the acctsec backend (HTTPS REST API, store, audit)'
@@ -196,6 +199,16 @@ complete -c acctsec -n '__acctsec_at audit verify' -l public-key -r -F -d 'The s
 complete -c acctsec -n '__acctsec_at audit alerts' -l since -x -d 'Only alerts raised at or after this RFC 3339 time'
 complete -c acctsec -n '__acctsec_at audit alerts' -l severity -x -a 'low medium high critical' -d 'Only alerts of this severity or higher'
 complete -c acctsec -n '__acctsec_at audit alerts' -l fail-on -x -a 'low medium high critical' -d 'Exit 1 at or above this severity'
+# acctsec token
+complete -c acctsec -n '__acctsec_at token' -a create -d 'Make an API token; its secret is shown once'
+complete -c acctsec -n '__acctsec_at token' -a list -d 'List the active API tokens'
+complete -c acctsec -n '__acctsec_at token' -a revoke -d 'Revoke an API token at once'
+complete -c acctsec -n '__acctsec_at token create' -l name -x -d 'What the token is for'
+complete -c acctsec -n '__acctsec_at token create' -l scope -x -a 'enrollment:read audit:read alerts:read' -d 'What it may read (repeat for several)'
+complete -c acctsec -n '__acctsec_at token create' -l expires-in -x -d 'How long it lives (30d, 12h)'
+complete -c acctsec -n '__acctsec_at token create' -l out -r -F -d 'Write the secret to this file (mode 0600)'
+complete -c acctsec -n '__acctsec_at token create' -l force -d 'Replace the --out file when it exists'
+complete -c acctsec -n '__acctsec_at token list' -l all -d 'Revoked and expired tokens too'
 
 # acctsec config
 complete -c acctsec -n '__acctsec_at config' -a show -d 'Print each setting with its origin'

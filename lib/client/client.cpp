@@ -539,7 +539,11 @@ ClientResult<Response> Client::call(Method method, std::string_view path, const 
 
     ClientError error = Impl::reply_error(status, transfer);
     wipe(transfer.body);
-    if (retries_left && retryable_status(static_cast<int>(status))) {
+    // 429 is a refusal before any work (acctsec serve's rate limits answer it before the route
+    // runs), so even a call that is never repeated otherwise, such as a single-use login
+    // ceremony, is sent again after it.
+    const bool refused_unread = status == 429 && attempt <= budget;
+    if ((retries_left || refused_unread) && retryable_status(static_cast<int>(status))) {
       std::optional<milliseconds> wait;
       if (const auto retry_after = header_in(transfer.headers, "retry-after"))
         wait = retry_after_parse(*retry_after, std::chrono::system_clock::now());

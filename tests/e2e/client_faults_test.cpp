@@ -240,6 +240,29 @@ TEST_SUITE("e2e::client_faults") {
     CHECK(listed[0]["id"] == id);
   }
 
+  TEST_CASE("token create whose reply is cut after the server made the token: exit 6 naming the token to revoke, one token made") {
+    DevOrg org({}, true, 2);
+    auto login = org.run("root", {"login", "--user", "root@example.com"});
+    REQUIRE_MESSAGE(login.status == 0, login.err);
+    std::atomic<int> posts{0};
+    auto gateway = gateway_for(org, [&](const RawRequest& request, const std::optional<HttpReply>& reply) -> std::string {
+      if (!reply) return {};
+      const std::string whole = http_reply_text(*reply);
+      if (request.method != "POST" || request.target != "/v1/tokens" || posts++ > 0) return whole;
+      return whole.substr(0, whole.size() - reply->body.size() / 2);  // the secret never arrives
+    });
+    auto made = run_via(org, *gateway, "root", {"token", "create", "--name", "ci", "--scope", "audit:read"});
+    CHECK(made.status == 6);
+    CHECK(posts == 2);
+    CHECK(made.out.empty());
+    CHECK(made.err.find("was lost on the way") != std::string::npos);
+    auto listed = org.run_keyless("root", {"--json", "token", "list"});
+    REQUIRE(listed.status == 0);
+    const auto tokens = json_lines(listed.out);
+    REQUIRE(tokens.size() == 1);
+    CHECK(made.err.find("acctsec token revoke " + tokens[0]["id"].get<std::string>()) != std::string::npos);
+  }
+
   TEST_CASE("a reply that claims to be JSON and is not: exit 6 saying so, no crash") {
     DevOrg org({"helpdesk"}, true, 2);
     auto gateway = gateway_for(org, [](const RawRequest& request, const std::optional<HttpReply>& reply) -> std::string {

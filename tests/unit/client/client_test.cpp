@@ -240,6 +240,21 @@ TEST_SUITE("client::retries") {
     CHECK_FALSE(seen[0].header("idempotency-key").has_value());
   }
 
+  TEST_CASE("a POST sent without an Idempotency-Key is sent again after a 429, which refuses it before any work") {
+    ScriptedServer s;
+    s.then(problem_reply(429, "Too Many Requests", "Slow down.", {{"Retry-After", "0"}})).then(json_reply(200, {{"token", "t"}}));
+    Client client = open_client(s.client_options());
+    CallOptions options;
+    options.idempotency = IdempotencyKey::omit;
+    auto reply = client.post("/v1/auth/login/verify", {{"assertion", "..."}}, options);
+    REQUIRE_MESSAGE(reply.has_value(), reply.error().message);
+    CHECK(reply->attempts == 2);
+    const auto seen = s.requests();
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[1].body == seen[0].body);
+    CHECK_FALSE(seen[1].header("idempotency-key").has_value());
+  }
+
   TEST_CASE("retries stop at the budget, and a 429 that stays is a network error") {
     ScriptedServer s;
     for (int i = 0; i < 3; ++i) s.then(problem_reply(429, "Too Many Requests", "Slow down.", {{"Retry-After", "0"}}));
