@@ -95,14 +95,18 @@ Check check_config(Context& ctx) {
 }
 
 // Server reachability, TLS trust and clock skew all come from one GET /v1/health.
-void check_server(Context& ctx, std::vector<Check>& checks) {
+// `tokened` is the client with the token when there is one, so that the token check reuses its
+// connection; without one, the server is checked without a token.
+void check_server(Context& ctx, std::vector<Check>& checks, Result<client::Client>& tokened) {
   const BackendSettings settings = backend_settings(ctx);
   if (!settings.server.set()) {
     checks.push_back({"server", Health::warn, "no backend is set; the key and webauthn commands work without one",
                       "to use one: --server-url https://HOST:PORT, ACCTSEC_SERVER, or server = \"...\" in the config file"});
     return;
   }
-  auto api = backend_client(ctx, false);
+  std::optional<Result<client::Client>> untokened;
+  if (!tokened) untokened.emplace(backend_client(ctx, false));
+  Result<client::Client>& api = tokened ? tokened : *untokened;
   if (!api) {
     checks.push_back({"server", Health::fail, api.error().message, "acctsec config show says where the setting comes from"});
     return;
@@ -147,10 +151,9 @@ void check_server(Context& ctx, std::vector<Check>& checks) {
                     h == Health::ok ? "" : "synchronise the clock (systemd-timesyncd, chrony or ntpd); ceremonies and grants are timed"});
 }
 
-void check_token(Context& ctx, std::vector<Check>& checks) {
+void check_token(Context& ctx, std::vector<Check>& checks, Result<client::Client>& api) {
   const BackendSettings settings = backend_settings(ctx);
   if (!settings.server.set()) return;
-  auto api = backend_client(ctx, true);
   if (!api) {
     const bool missing = api.error().message.find("not logged in") != std::string::npos;
     checks.push_back({"token", missing ? Health::warn : Health::fail, api.error().message,
@@ -175,9 +178,10 @@ struct DoctorOptions {};
 Result<int> run_doctor(const DoctorOptions&, Context& ctx) {
   std::vector<Check> checks{check_hidraw(), check_libfido2(), check_devices(ctx), check_config(ctx)};
   if (!ctx.globals.config_error) {
-    check_server(ctx, checks);
+    auto tokened = backend_client(ctx, true);
+    check_server(ctx, checks, tokened);
     const bool reachable = std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.name == "tls" && c.health == Health::ok; });
-    if (reachable) check_token(ctx, checks);
+    if (reachable) check_token(ctx, checks, tokened);
   }
   const bool failed = std::any_of(checks.begin(), checks.end(), [](const Check& c) { return c.health == Health::fail; });
   if (ctx.out.json()) {

@@ -60,8 +60,6 @@ Result<void> token_check_out(const TokenCreateOptions& o) {
 
 Result<int> run_token_create(const TokenCreateOptions& o, Context& ctx) {
   if (auto ok = token_check_out(o); !ok) return fail(ok.error());
-  if (o.out.empty() && ctx.deps.out_is_tty && !ctx.out.json())
-    ctx.out.info("the secret is printed once, below; store it now (or use --out FILE next time)");
   auto api = backend_client(ctx, true);
   if (!api) return fail(api.error());
   nlohmann::json request = {{"name", o.name}, {"scopes", o.scopes}};
@@ -105,6 +103,7 @@ Result<int> run_token_create(const TokenCreateOptions& o, Context& ctx) {
                                        token_scopes_text(token), api->base_url(), reply_text(token, "expiresAt"));
   if (o.out.empty()) {
     ctx.out.info(what);
+    if (ctx.deps.out_is_tty) ctx.out.info("the secret is printed once, below; store it now (or use --out FILE next time)");
     ctx.out.line(secret.view());  // the data: TOKEN=$(acctsec token create ...)
   } else {
     ctx.out.line(fmt::format("{}; the secret is in {} (mode 0600): use it with ACCTSEC_TOKEN_FILE={}", what, o.out, o.out));
