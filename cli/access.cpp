@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <thread>
 
 #include "access_flow.hpp"
 #include "backend.hpp"
@@ -69,17 +68,6 @@ namespace {
 constexpr std::chrono::minutes k_outage_patience{5};
 constexpr std::chrono::seconds k_outage_poll{2};
 
-// Sleeps `wait`, or less when Ctrl-C comes; false then.
-bool pause_unless_cancelled(std::chrono::milliseconds wait) {
-  const auto until = std::chrono::steady_clock::now() + wait;
-  while (std::chrono::steady_clock::now() < until) {
-    if (cancel_requested()) return false;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - std::chrono::steady_clock::now(),
-                                                                               std::chrono::milliseconds(50)));
-  }
-  return !cancel_requested();
-}
-
 }  // namespace
 
 // Long-polls the request until it is no longer pending: exit 0 active, 1 denied, expired or
@@ -122,7 +110,7 @@ Result<int> access_wait_for(Context& ctx, client::Client& api, const std::string
       } else if (!limit && std::chrono::steady_clock::now() - outage_since > k_outage_patience) {
         return fail(got.error());
       }
-      if (!pause_unless_cancelled(std::min<milliseconds>(k_outage_poll, slice)))
+      if (!sleep_unless_cancelled(std::min<milliseconds>(k_outage_poll, slice)))
         return fail(ErrorCategory::cancelled, "interrupted while waiting; the request stays as it is");
       continue;
     }

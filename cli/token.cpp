@@ -46,6 +46,8 @@ std::string token_state(const nlohmann::json& token) {
   return "active";
 }
 
+// Checked before the token is made: a secret that cannot be written once the server has made the
+// token is lost with it.
 Result<void> token_check_out(const TokenCreateOptions& o) {
   if (o.out.empty()) return {};
   struct stat st {};

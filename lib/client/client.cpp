@@ -7,7 +7,6 @@
 #include <cctype>
 #include <cstring>
 #include <random>
-#include <thread>
 
 #include "client/idempotency_key.hpp"
 #include "core/public_key_pin.hpp"
@@ -378,18 +377,6 @@ struct Client::Impl {
     return error;
   }
 
-  enum class Waited { yes, cancelled };
-
-  // Sleeps in short steps so that Ctrl-C is noticed.
-  static Waited pause(milliseconds wait) {
-    const auto until = Clock::now() + wait;
-    while (Clock::now() < until) {
-      if (cancel_requested()) return Waited::cancelled;
-      std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), milliseconds(20)));
-    }
-    return cancel_requested() ? Waited::cancelled : Waited::yes;
-  }
-
   milliseconds backoff(int retry) {
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     return backoff_delay(options.retry, retry, unit(random));
@@ -484,7 +471,7 @@ ClientResult<Response> Client::call(Method method, std::string_view path, const 
     const CURLcode code = remaining <= milliseconds(0) ? CURLE_OPERATION_TIMEDOUT
                                                        : impl.perform(method, *url, request_body.view(), headers,
                                                                       remaining, trace_context, transfer, status);
-    const bool retries_left = may_retry && attempt <= budget;
+    const bool retries_left = attempt <= budget;
     const auto after_attempts = [attempt](ClientError error) {
       if (attempt > 1) error.message += fmt::format(" (after {} attempts)", attempt);
       return std::unexpected(std::move(error));
@@ -494,13 +481,13 @@ ClientResult<Response> Client::call(Method method, std::string_view path, const 
       if (Clock::now() + wait >= deadline_at) return false;
       impl.trace(fmt::format("* retrying in {} ms ({}; attempt {} of at most {})", wait.count(), why, attempt + 1,
                              budget + 1));
-      return Impl::pause(wait) == Impl::Waited::yes;
+      return sleep_unless_cancelled(wait);
     };
 
     if (code != CURLE_OK) {
       if (cancel_requested()) return std::unexpected(error_of(ErrorCategory::cancelled, "interrupted"));
       ClientError error = impl.transport_error(code, transfer, method, path, deadline);
-      if (retries_left && retryable_transport(code) && wait_for_retry(impl.backoff(attempt - 1), error.message))
+      if (retries_left && may_retry && retryable_transport(code) && wait_for_retry(impl.backoff(attempt - 1), error.message))
         continue;
       if (cancel_requested()) return std::unexpected(error_of(ErrorCategory::cancelled, "interrupted"));
       return after_attempts(std::move(error));
@@ -542,8 +529,7 @@ ClientResult<Response> Client::call(Method method, std::string_view path, const 
     // 429 is a refusal before any work (acctsec serve's rate limits answer it before the route
     // runs), so even a call that is never repeated otherwise, such as a single-use login
     // ceremony, is sent again after it.
-    const bool refused_unread = status == 429 && attempt <= budget;
-    if ((retries_left || refused_unread) && retryable_status(static_cast<int>(status))) {
+    if (retries_left && (may_retry || status == 429) && retryable_status(static_cast<int>(status))) {
       std::optional<milliseconds> wait;
       if (const auto retry_after = header_in(transfer.headers, "retry-after"))
         wait = retry_after_parse(*retry_after, std::chrono::system_clock::now());

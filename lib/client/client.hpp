@@ -118,8 +118,9 @@ class Client {
   // Connect errors (and connections dropped before a reply), 429, 502, 503 and 504 are retried
   // with jittered backoff, or after the reply's Retry-After, at most RetryPolicy::max_retries
   // times and never past the deadline; only GET, PUT and DELETE, and requests that carry an
-  // Idempotency-Key, are retried, except after a 429, which refuses a request before any work. Errors (ClientError::problem set when the server sent one; the
-  // message is its title, detail, errors and reasons; http_status set for a reply):
+  // Idempotency-Key, are retried, except after a 429, which refuses a request before any work.
+  // Errors (ClientError::problem set when the server sent one; the message is its title,
+  // detail, errors and reasons; http_status set for a reply):
   //   auth (401, 403), not_found (404), usage (400, 413, a path that is not one, ...), rejected
   //   (409, 422) — status_category says which —; network (429 or 5xx after the retries, connect,
   //   DNS and TLS failures — the message names the CA file or the system store and --ca-file —,
