@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/bytes.hpp"
+#include "core/json_writer.hpp"
 
 namespace acctsec {
 namespace {
@@ -35,13 +36,22 @@ Result<std::string> audit_canonical(const AuditEntry& entry) {
   const auto& e = entry.event;
   if (!e.detail.is_object() || !canonical_domain(e.detail))
     return fail(ErrorCategory::usage, "an audit entry's detail must be a JSON object without floating-point numbers");
-  // nlohmann::json keeps object members sorted by name and, with ensure_ascii off, writes strings
-  // with only the escapes JSON requires (short forms for \b \t \n \f \r, \u00xx for the other
-  // control characters), which is RFC 8785's form for strings and integers.
-  const nlohmann::json document = {
-      {"action", e.action},     {"actor", e.actor},       {"detail", e.detail}, {"grant", e.grant ? nlohmann::json(*e.grant) : nlohmann::json(nullptr)},
-      {"prev", entry.prev},     {"resource", e.resource}, {"seq", entry.seq}, {"time", e.time}};
-  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  // Members in name order; strings with only the escapes JSON requires (short forms for \b \t \n
+  // \f \r, \u00xx for the other control characters), which is RFC 8785's form for strings and
+  // integers. The detail is nlohmann's dump, which keeps members sorted and escapes the same way.
+  std::string detail;
+  try {
+    detail = e.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  } catch (const nlohmann::json::exception&) {
+    return fail(ErrorCategory::usage, "an audit entry's detail must be well-formed UTF-8");
+  }
+  JsonWriter out;
+  out.begin_object().member("action", e.action).member("actor", e.actor).key("detail").raw(detail).key("grant");
+  if (e.grant) out.value(*e.grant);
+  else out.null();
+  out.member("prev", entry.prev).member("resource", e.resource).member("seq", entry.seq).member("time", e.time).end_object();
+  if (out.replaced()) return fail(ErrorCategory::usage, "an audit entry's text must be well-formed UTF-8");
+  return out.take();
 }
 
 Result<AuditEntry> audit_chain_next(std::uint64_t last_seq, std::string_view last_hash, AuditEvent event) {

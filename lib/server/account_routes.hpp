@@ -20,6 +20,7 @@ void add_account_routes(Router& router, Store& store, AuditWriter& writer, std::
 
 // api/openapi.yaml AccountSummary and AccountSecurity, with compliance against `policy`'s groups.
 nlohmann::json account_summary_json(const AccountRecord& account, const ServerPolicy& policy);
-nlohmann::json account_security_json(const AccountRecord& account, const ServerPolicy& policy, std::string_view grant);
+// The reply to GET /v1/accounts/{account}/security, as JSON text.
+std::string account_security_json(const AccountRecord& account, const ServerPolicy& policy, std::string_view grant);
 
 }  // namespace acctsec::server

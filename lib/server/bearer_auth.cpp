@@ -58,35 +58,32 @@ Result<std::optional<Caller>> bearer_authenticate(IdentityStore& store, const Ht
     return fail(ErrorCategory::auth, "the bearer token is not an acctsec token");
 
   const Bytes hash = secret_hash(secret);
-  auto token = store.token_by_hash(hash);
-  if (!token) {
-    if (token.error().category == ErrorCategory::not_found) return fail(ErrorCategory::auth, "the bearer token is not known");
-    return fail(token.error());
+  auto found = store.token_with_principal(hash);
+  if (!found) {
+    if (found.error().category == ErrorCategory::not_found) return fail(ErrorCategory::auth, "the bearer token is not known");
+    return fail(found.error());
   }
+  const TokenRecord& token = found->token;
   // The lookup matched on the hash already; comparing again costs nothing and keeps the check
   // independent of how the store compares.
-  if (!constant_time_equal(token->hash, hash) || token->kind != kind)
+  if (!constant_time_equal(token.hash, hash) || token.kind != kind)
     return fail(ErrorCategory::auth, "the bearer token is not known");
-  if (token->revoked) return fail(ErrorCategory::auth, "the bearer token was revoked; log in again");
-  if (token->expires <= now) return fail(ErrorCategory::auth, "the bearer token has expired; log in again");
+  if (token.revoked) return fail(ErrorCategory::auth, "the bearer token was revoked; log in again");
+  if (token.expires <= now) return fail(ErrorCategory::auth, "the bearer token has expired; log in again");
 
   Caller caller;
   caller.kind = kind;
-  caller.token_id = token->id;
-  caller.expires = token->expires;
+  caller.token_id = token.id;
+  caller.expires = token.expires;
   if (kind == "session") {
-    auto principal = store.principal_get(token->principal);
-    if (!principal) {
-      if (principal.error().category == ErrorCategory::not_found) return fail(ErrorCategory::auth, "the session's principal no longer exists");
-      return fail(principal.error());
-    }
-    caller.principal = principal->name;
-    caller.roles = principal->roles;
+    if (!found->principal) return fail(ErrorCategory::auth, "the session's principal no longer exists");
+    caller.principal = std::move(found->principal->name);
+    caller.roles = std::move(found->principal->roles);
   } else {
-    caller.principal = "token:" + token->id;
-    caller.scopes = token->scopes;
+    caller.principal = "token:" + token.id;
+    caller.scopes = token.scopes;
     // Last use is worth knowing for an API token (stale CI credentials); once a minute is enough.
-    if (!token->last_used || now - *token->last_used > 60'000) store.token_touch(token->id, now);
+    if (!token.last_used || now - *token.last_used > 60'000) store.token_touch(token.id, now);
   }
   return std::optional<Caller>(std::move(caller));
 }

@@ -321,6 +321,11 @@ class Query {
   }
 
   std::string column_string(int index) const { return column_text(m_stmt, index); }
+  // Valid until the next step or reset of the statement.
+  std::string_view column_view(int index) const {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, index));
+    return text ? std::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, index))) : std::string_view{};
+  }
   std::optional<std::string> column_optional_string(int index) const {
     if (sqlite3_column_type(m_stmt, index) == SQLITE_NULL) return std::nullopt;
     return column_string(index);
@@ -330,6 +335,7 @@ class Query {
     return data ? Bytes(data, data + sqlite3_column_bytes(m_stmt, index)) : Bytes{};
   }
   std::int64_t column_integer(int index) const { return sqlite3_column_int64(m_stmt, index); }
+  bool column_null(int index) const { return sqlite3_column_type(m_stmt, index) == SQLITE_NULL; }
   std::optional<std::int64_t> column_optional(int index) const {
     if (sqlite3_column_type(m_stmt, index) == SQLITE_NULL) return std::nullopt;
     return column_integer(index);
@@ -356,13 +362,27 @@ constexpr std::string_view k_credential_columns =
     "virtual_key, trust_status, trust_path, mds, transports, created, last_used";
 constexpr std::string_view k_token_columns = "id, kind, hash, principal, name, scopes, created, expires, revoked, last_used";
 
-PrincipalRecord read_principal(const Query& q) {
-  return PrincipalRecord{.name = q.column_string(0),
-                         .display_name = q.column_string(1),
-                         .roles = q.column_strings(2),
-                         .user_handle = q.column_blob(3),
-                         .created = q.column_integer(4)};
+// "a, b" as "t.a, t.b".
+std::string qualified(std::string_view columns, std::string_view table) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= columns.size()) {
+    const std::size_t end = std::min(columns.find(", ", start), columns.size());
+    out += fmt::format("{}{}.{}", out.empty() ? "" : ", ", table, columns.substr(start, end - start));
+    start = end + 2;
+  }
+  return out;
 }
+
+// The principal in k_principal_columns order from column `first` on.
+PrincipalRecord read_principal_at(const Query& q, int first) {
+  return PrincipalRecord{.name = q.column_string(first),
+                         .display_name = q.column_string(first + 1),
+                         .roles = q.column_strings(first + 2),
+                         .user_handle = q.column_blob(first + 3),
+                         .created = q.column_integer(first + 4)};
+}
+PrincipalRecord read_principal(const Query& q) { return read_principal_at(q, 0); }
 
 CredentialRecord read_credential(const Query& q) {
   CredentialRecord c;
@@ -402,11 +422,13 @@ TokenRecord read_token(const Query& q) {
 
 nlohmann::json json_list(const std::vector<std::string>& items) { return nlohmann::json(items); }
 
-Result<AccountRecord> account_from_row(const Query& q) {
-  auto account = account_record_from_json(q.column_json(0));
+Result<AccountRecord> account_from_text(std::string_view text) {
+  auto account = account_record_from_json(nlohmann::json::parse(text, nullptr, false));
   if (!account) return fail(ErrorCategory::internal, "store: " + account.error().message);
   return account;
 }
+
+Result<AccountRecord> account_from_row(const Query& q) { return account_from_text(q.column_view(0)); }
 
 Result<AccessRequestRecord> access_request_from_row(const Query& q) {
   auto request = access_request_record_from_json(q.column_json(0));
@@ -454,14 +476,39 @@ AuditEntry read_audit_entry(const Query& q) {
 
 // One SQLite connection and the statements prepared on it. A connection and its statements serve
 // one caller at a time: hold `mutex` from the first cached() to the end of the last Query.
+// Records as last parsed, by id, with the text they came from: every audited read looks up the
+// account and its caller's grants, and parsing the same stored JSON each time cost more than the
+// query. A row whose text changed is parsed again, so nothing stale is ever returned.
+template <typename Record>
+class ParseMemo {
+ public:
+  // The record that `text` (the row of `id`) holds, parsed by `parse` unless it was parsed already.
+  template <typename Parse>
+  Result<Record> get(std::string_view id, std::string_view text, Parse parse) {
+    constexpr std::size_t k_max = 4096;  // a bound on memory, not a working set: past it, start over
+    if (m_records.size() > k_max) m_records.clear();
+    auto found = m_records.find(id);
+    if (found != m_records.end() && found->second.first == text) return found->second.second;
+    auto record = parse(text);
+    if (!record) {
+      if (found != m_records.end()) m_records.erase(found);
+      return fail(record.error());
+    }
+    if (found == m_records.end()) found = m_records.emplace(std::string(id), std::pair<std::string, Record>{}).first;
+    found->second = {std::string(text), *record};
+    return std::move(*record);
+  }
+
+ private:
+  std::map<std::string, std::pair<std::string, Record>, std::less<>> m_records;
+};
+
 struct Connection {
   std::mutex mutex;
   DbPtr db;
   std::map<std::string, StmtPtr, std::less<>> statements;
-  // Access requests as last parsed, by id, with the text they came from: every audited read
-  // looks up its caller's grants, and parsing the same signed record each time cost more than
-  // the query. A row whose text changed is parsed again, so nothing stale is ever returned.
-  std::map<std::string, std::pair<std::string, AccessRequestRecord>, std::less<>> parsed_requests;
+  ParseMemo<AccessRequestRecord> parsed_requests;
+  ParseMemo<AccountRecord> parsed_accounts;
 
   // Statements are prepared once per connection and kept.
   Result<sqlite3_stmt*> cached(const std::string& sql) {
@@ -647,6 +694,25 @@ class SqliteStore final : public Store {
   }
 
   Result<TokenRecord> token_by_hash(ByteView hash) override { return token_where("hash = ?", [&](Query& q) { q.blob(hash); }); }
+
+  Result<TokenWithPrincipal> token_with_principal(ByteView hash) override {
+    static const std::string sql =
+        fmt::format("SELECT {}, {} FROM tokens t LEFT JOIN principals p ON p.name = t.principal WHERE t.hash = ?",
+                    qualified(k_token_columns, "t"), qualified(k_principal_columns, "p"));
+    auto [reader, lock] = take_reader();
+    auto stmt = reader.cached(sql);
+    if (!stmt) return fail(stmt.error());
+    Query q(reader.db.get(), *stmt);
+    q.blob(hash);
+    return q.row(
+        [](const Query& row) {
+          constexpr int k_principal_first = 10;  // after the token's columns
+          TokenWithPrincipal found{.token = read_token(row), .principal = std::nullopt};
+          if (!row.column_null(k_principal_first)) found.principal = read_principal_at(row, k_principal_first);
+          return found;
+        },
+        "no such token", "reading a token");
+  }
   Result<TokenRecord> token_get(std::string_view id) override { return token_where("id = ?", [&](Query& q) { q.text(id); }); }
 
   Result<std::vector<TokenRecord>> api_token_page(std::string_view after, std::size_t limit) override {
@@ -697,7 +763,8 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(reader.db.get(), *stmt);
     q.text(id);
-    return q.row(account_from_row, fmt::format("no account {}", id), "reading an account");
+    return q.row([&](const Query& row) { return reader.parsed_accounts.get(id, row.column_view(0), account_from_text); },
+                 fmt::format("no account {}", id), "reading an account");
   }
 
   Result<std::vector<AccountRecord>> account_page(std::string_view after, std::span<const std::string> filters, std::string_view group,
@@ -872,22 +939,11 @@ class SqliteStore final : public Store {
     if (!stmt) return fail(stmt.error());
     Query q(reader.db.get(), *stmt);
     q.text(principal).integer(now);
-    constexpr std::size_t k_parsed_max = 4096;
-    if (reader.parsed_requests.size() > k_parsed_max) reader.parsed_requests.clear();
     return q.rows(
-        [&reader](const Query& row) -> Result<AccessRequestRecord> {
-          std::string id = row.column_string(0);
-          std::string text = row.column_string(1);
-          auto& memo = reader.parsed_requests[id];
-          if (memo.first != text || memo.first.empty()) {
-            auto request = access_request_record_from_json(nlohmann::json::parse(text, nullptr, false));
-            if (!request) {
-              reader.parsed_requests.erase(id);
-              return fail(request.error());
-            }
-            memo = {std::move(text), std::move(*request)};
-          }
-          return memo.second;
+        [&reader](const Query& row) {
+          return reader.parsed_requests.get(row.column_view(0), row.column_view(1), [](std::string_view text) {
+            return access_request_record_from_json(nlohmann::json::parse(text, nullptr, false));
+          });
         },
         "reading grants");
   }

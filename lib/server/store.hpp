@@ -83,6 +83,12 @@ struct TokenRecord {
   std::optional<StoreTime> last_used;
 };
 
+// A token and the principal it names, read together (one query per authenticated request).
+struct TokenWithPrincipal {
+  TokenRecord token;
+  std::optional<PrincipalRecord> principal;  // nullopt when no principal has that name (any more)
+};
+
 // The first reply to a request made with an Idempotency-Key.
 struct IdempotentReply {
   Bytes fingerprint;  // SHA-256 of the request's method, path and body
@@ -215,6 +221,8 @@ class IdentityStore {
 
   // The token whose hash this is, revoked or expired ones too. Errors: not_found, internal.
   virtual Result<TokenRecord> token_by_hash(ByteView hash) = 0;
+  // The same token with its principal. Errors: not_found (no such token), internal.
+  virtual Result<TokenWithPrincipal> token_with_principal(ByteView hash) = 0;
   virtual Result<TokenRecord> token_get(std::string_view id) = 0;
   // API tokens after `after` in id order, at most `limit`. Errors: internal.
   virtual Result<std::vector<TokenRecord>> api_token_page(std::string_view after, std::size_t limit) = 0;

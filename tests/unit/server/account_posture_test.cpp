@@ -7,6 +7,7 @@
 #include <future>
 #include <set>
 
+#include "server/account_routes.hpp"
 #include "server/audit_writer.hpp"
 #include "server/dev_seed.hpp"
 #include "server/sqlite_store.hpp"
@@ -68,6 +69,39 @@ TEST_SUITE("server::account_posture") {
     CHECK(posture_shortfalls(posture_summarize(a), high_profile).empty());
     CHECK(posture_shortfalls(posture_summarize(with_methods({})), std::vector<std::string>{"2fa"}) ==
           std::vector<std::string>{"no second factor"});
+  }
+
+  TEST_CASE("the security reply is the text nlohmann writes for it, with every part an account can have") {
+    AccountRecord a = with_methods({"sms", "security-key"});
+    a.methods[0].label = "phone \"work\"";
+    a.methods[0].last_used = 1'700'000'000'000;
+    a.methods[1].label.clear();
+    a.methods[1].added = 1'600'000'000'000;
+    a.kind = "customer";
+    a.two_factor_enforced = true;
+    a.reset_protection = true;
+    a.reset_channels = {{"email", true}, {"phone", false}};
+    a.recovery_channels = {{"phone", false}};
+    a.groups = {"high-profile", "unknown-group"};
+    a.created = 1'500'000'000'000;
+    ServerPolicy policy;
+    policy.groups.push_back(GroupPolicy{"high-profile", "", {"phishing-resistant", "backup-key"}});
+    const std::string text = account_security_json(a, policy, "g-1");
+    const auto parsed = nlohmann::json::parse(text);
+    CHECK(text == parsed.dump());  // members in name order, nlohmann's escapes and layout
+    CHECK(parsed["grant"] == "g-1");
+    CHECK(parsed["groups"][0] == nlohmann::json{{"compliant", false}, {"name", "high-profile"}, {"shortfalls", {"no backup security key (needs two)"}}});
+    CHECK(parsed["groups"][1]["compliant"] == true);
+    CHECK(parsed["twoFactor"]["methods"][0]["label"] == "phone \"work\"");
+    CHECK(parsed["twoFactor"]["methods"][1]["lastUsedAt"].is_null());
+    CHECK_FALSE(parsed["twoFactor"]["methods"][1].contains("label"));
+    CHECK(parsed["resetProtection"] == nlohmann::json{{"channels", {{{"type", "email"}, {"verified", true}}, {{"type", "phone"}, {"verified", false}}}},
+                                                      {"enabled", true}});
+    // Newest first: the SMS factor's use, the key added, the account opened, the SMS factor added.
+    REQUIRE(parsed["recentEvents"].size() == 4);
+    CHECK(parsed["recentEvents"][0]["type"] == "method.used");
+    CHECK(parsed["recentEvents"][0]["detail"] == "sms (phone \"work\")");
+    CHECK(parsed["recentEvents"][2] == nlohmann::json{{"time", "2017-07-14T02:40:00Z"}, {"type", "account.created"}});
   }
 
   TEST_CASE("an account record survives its JSON form, and malformed JSON is refused") {
