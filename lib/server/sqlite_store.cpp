@@ -1197,10 +1197,13 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
 }
 
 // One connection to the file at `path`; `mode` is SQLITE_OPEN_READWRITE or SQLITE_OPEN_READONLY.
-// Errors: usage (cannot open it).
+// The writer is serialized by SQLite too (the WAL checkpointer calls it from its own thread);
+// a reader is only ever used under its Connection's mutex, so SQLite's own would be paid for
+// twice on every query. Errors: usage (cannot open it).
 Result<DbPtr> open_connection(const std::string& path, int mode) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, mode | SQLITE_OPEN_FULLMUTEX, nullptr);
+  const int threading = mode == SQLITE_OPEN_READONLY ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, mode | threading, nullptr);
   DbPtr db(raw);
   if (rc != SQLITE_OK) {
     return fail(ErrorCategory::usage,
