@@ -114,6 +114,26 @@ TEST_SUITE("server::http_server") {
     const auto parsed = nlohmann::json::parse(line);
     CHECK(parsed["requestId"] == records[0].request_id);
     CHECK(parsed["time"].get<std::string>().size() == 24);  // 2026-12-01T09:30:05.123Z
+    CHECK(line == parsed.dump());  // nlohmann's layout, members in name order
+  }
+
+  TEST_CASE("an access line's duration is in milliseconds to the microsecond, and the line is nlohmann's text for it") {
+    AccessRecord record;
+    record.request_id = "r1";
+    record.remote = "127.0.0.1";
+    record.method = "GET";
+    record.path = "/v1/x\"y";
+    record.status = 503;
+    for (const double ms : {0.0, 2.0, 0.125, 13.5, 1.0004, 0.0005, 1234.5678, 99999.999}) {
+      record.duration_ms = ms;
+      const std::string line = access_record_json(record);
+      const auto parsed = nlohmann::json::parse(line);
+      CHECK(line == parsed.dump());
+      CHECK(parsed["durationMs"].get<double>() == std::round(ms * 1000) / 1000);
+      CHECK_FALSE(parsed.contains("principal"));
+    }
+    record.principal = "alice";
+    CHECK(nlohmann::json::parse(access_record_json(record))["principal"] == "alice");
   }
 
   TEST_CASE("accepted connections send at once (TCP_NODELAY): a small reply never waits for the client's delayed ACK") {
