@@ -474,8 +474,6 @@ AuditEntry read_audit_entry(const Query& q) {
   return entry;
 }
 
-// One SQLite connection and the statements prepared on it. A connection and its statements serve
-// one caller at a time: hold `mutex` from the first cached() to the end of the last Query.
 // Records as last parsed, by id, with the text they came from: every audited read looks up the
 // account and its caller's grants, and parsing the same stored JSON each time cost more than the
 // query. A row whose text changed is parsed again, so nothing stale is ever returned.
@@ -503,6 +501,8 @@ class ParseMemo {
   std::map<std::string, std::pair<std::string, Record>, std::less<>> m_records;
 };
 
+// One SQLite connection and the statements prepared on it. A connection and its statements serve
+// one caller at a time: hold `mutex` from the first cached() to the end of the last Query.
 struct Connection {
   std::mutex mutex;
   DbPtr db;

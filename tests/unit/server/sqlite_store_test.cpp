@@ -248,6 +248,78 @@ TEST_SUITE("server::sqlite_store") {
     CHECK(store.error().message.find("/nonexistent-dir/acctsec.db") != std::string::npos);
   }
 
+  TEST_CASE("an account whose stored text changes is read anew on every reader, and a broken one is an error") {
+    test::ScratchDir dir;
+    const std::string path = dir.file("acctsec.db");
+    auto opened = sqlite_store_open(path);
+    REQUIRE(opened.has_value());
+    Store& store = **opened;
+    std::vector<AuditedWrite> writes(1);
+    writes[0].event = event("account.created", "account:c-1");
+    writes[0].change = [](StoreTransaction& tx, AuditEvent&) -> Result<void> { return tx.account_insert(account("c-1", 5)); };
+    REQUIRE(commit_all(store, std::move(writes)));
+    // Several reads, so that every reader connection has parsed (and kept) the record.
+    for (int i = 0; i < 8; ++i) CHECK(store.account_get("c-1")->created == 5);
+
+    AccountRecord changed = account("c-1", 6);
+    changed.groups = {"high-profile"};
+    const std::string text = account_record_json(changed).dump();
+    sql(path, fmt::format("UPDATE accounts SET record = '{}' WHERE id = 'c-1'", text).c_str());
+    for (int i = 0; i < 8; ++i) {
+      const auto read = store.account_get("c-1");
+      REQUIRE(read.has_value());
+      CHECK(read->created == 6);
+      CHECK(read->groups == std::vector<std::string>{"high-profile"});
+    }
+    sql(path, "UPDATE accounts SET record = '{\"id\": 3}' WHERE id = 'c-1'");
+    for (int i = 0; i < 8; ++i) {
+      const auto read = store.account_get("c-1");
+      REQUIRE_FALSE(read.has_value());
+      CHECK(read.error().category == ErrorCategory::internal);
+    }
+  }
+
+  TEST_CASE("a token is read with its principal, and one whose principal is gone comes without") {
+    test::ScratchDir dir;
+    auto opened = sqlite_store_open(dir.file("acctsec.db"));
+    REQUIRE(opened.has_value());
+    Store& store = **opened;
+    TokenRecord session = api_token(1);
+    session.kind = "session";
+    session.principal = "carol@example.com";
+    std::vector<AuditedWrite> writes(1);
+    writes[0].event = event("session.created", "principal:carol@example.com");
+    writes[0].change = [&](StoreTransaction& tx, AuditEvent&) -> Result<void> {
+      if (auto r = tx.principal_insert(PrincipalRecord{.name = "carol@example.com", .display_name = "Carol",
+                                                       .roles = {"helpdesk", "approver"}, .user_handle = Bytes{1, 2, 3}, .created = 7});
+          !r)
+        return r;
+      if (auto r = tx.token_insert(session); !r) return r;
+      return tx.token_insert(api_token(2));  // made by admin@example.com, who is not a principal here
+    };
+    REQUIRE(commit_all(store, std::move(writes)));
+
+    const auto found = store.token_with_principal(session.hash);
+    REQUIRE(found.has_value());
+    CHECK(found->token.id == session.id);
+    CHECK(found->token.kind == "session");
+    CHECK(found->token.scopes == session.scopes);
+    CHECK(found->token.expires == session.expires);
+    REQUIRE(found->principal.has_value());
+    CHECK(found->principal->name == "carol@example.com");
+    CHECK(found->principal->roles == std::vector<std::string>{"helpdesk", "approver"});
+    CHECK(found->principal->user_handle == Bytes{1, 2, 3});
+
+    const auto orphan = store.token_with_principal(api_token(2).hash);
+    REQUIRE(orphan.has_value());
+    CHECK(orphan->token.id == "t-2");
+    CHECK_FALSE(orphan->principal.has_value());
+
+    const auto missing = store.token_with_principal(Bytes(32, 0xee));
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().category == ErrorCategory::not_found);
+  }
+
   TEST_CASE("reads go on beside an open write transaction, see only what it committed, and see it on every reader") {
     using namespace std::chrono_literals;
     test::ScratchDir dir;
