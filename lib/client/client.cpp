@@ -71,6 +71,14 @@ bool retryable_transport(CURLcode code) {
          code == CURLE_RECV_ERROR || code == CURLE_PARTIAL_FILE;
 }
 
+// Whether curl's words for a failed handshake say the peer closed or reset the connection (OpenSSL's
+// SSL_ERROR_SYSCALL, "unexpected eof", a reset or broken pipe) rather than refusing what it saw.
+bool handshake_cut(std::string_view detail) {
+  for (const std::string_view sign : {"SSL_ERROR_SYSCALL", "unexpected eof", "Connection reset", "Broken pipe"})
+    if (detail.find(sign) != std::string_view::npos) return true;
+  return false;
+}
+
 bool tls_failure(CURLcode code) {
   switch (code) {
     case CURLE_SSL_CONNECT_ERROR:
@@ -321,6 +329,15 @@ struct Client::Impl {
                       fmt::format("the public key of {} does not match the pinned key: the server has a new key, or "
                                   "this is not the server meant; update the pin only if its operator confirms it",
                                   base.text)));
+    const auto unavailable = [](ClientError error) {
+      error.unavailable = true;
+      return error;
+    };
+    // A server that dies or restarts while a TLS handshake is under way cuts the connection; curl
+    // reports that as a failed handshake too, but no CA file would help: it is an outage.
+    if (code == CURLE_SSL_CONNECT_ERROR && handshake_cut(detail))
+      return unavailable(error_of(ErrorCategory::network, fmt::format("the connection to {} broke during the TLS handshake ({}); try again",
+                                                                      base.text, detail)));
     if (tls_failure(code)) {
       const std::string trusted =
           options.ca_file.empty() ? std::string("the system CA store") : fmt::format("the CA file {}", options.ca_file);
@@ -335,10 +352,6 @@ struct Client::Impl {
     if (code == CURLE_COULDNT_RESOLVE_HOST)
       return error_of(ErrorCategory::network,
                       fmt::format("cannot resolve the host of {} ({}); check the server URL", base.text, detail));
-    const auto unavailable = [](ClientError error) {
-      error.unavailable = true;
-      return error;
-    };
     if (code == CURLE_COULDNT_CONNECT)
       return unavailable(error_of(
           ErrorCategory::network,

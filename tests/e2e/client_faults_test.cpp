@@ -201,7 +201,7 @@ TEST_SUITE("e2e::client_faults") {
     REQUIRE(waiting->running());
     org.process->signal(SIGKILL);
     const CliRun ended = waiting->wait();
-    CHECK(ended.status == 7);
+    CHECK_MESSAGE(ended.status == 7, ended.err);
     CHECK(ended.err.find("the server stopped answering") != std::string::npos);
     CHECK(ended.err.find("--timeout passed before it came back; wait again with acctsec access wait " + id) != std::string::npos);
   }
