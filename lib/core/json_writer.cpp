@@ -87,28 +87,15 @@ void JsonWriter::before_value() {
   }
 }
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::open(char bracket) {
   before_value();
-  m_out.push_back('{');
+  m_out.push_back(bracket);
   m_has_element.push_back(false);
   return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
-  m_out.push_back('}');
-  m_has_element.pop_back();
-  return *this;
-}
-
-JsonWriter& JsonWriter::begin_array() {
-  before_value();
-  m_out.push_back('[');
-  m_has_element.push_back(false);
-  return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-  m_out.push_back(']');
+JsonWriter& JsonWriter::close(char bracket) {
+  m_out.push_back(bracket);
   m_has_element.pop_back();
   return *this;
 }
@@ -133,15 +120,13 @@ JsonWriter& JsonWriter::value(bool flag) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(std::int64_t number) {
-  before_value();
-  fmt::format_to(std::back_inserter(m_out), "{}", number);
-  return *this;
-}
+JsonWriter& JsonWriter::value(std::int64_t number) { return number_text(fmt::format_int(number).str()); }
 
-JsonWriter& JsonWriter::value(std::uint64_t number) {
+JsonWriter& JsonWriter::value(std::uint64_t number) { return number_text(fmt::format_int(number).str()); }
+
+JsonWriter& JsonWriter::number_text(std::string_view digits) {
   before_value();
-  fmt::format_to(std::back_inserter(m_out), "{}", number);
+  m_out.append(digits);
   return *this;
 }
 

@@ -15,10 +15,10 @@ namespace acctsec {
 // replaced() says so (a canonical encoding refuses such text rather than change it).
 class JsonWriter {
  public:
-  JsonWriter& begin_object();
-  JsonWriter& end_object();
-  JsonWriter& begin_array();
-  JsonWriter& end_array();
+  JsonWriter& begin_object() { return open('{'); }
+  JsonWriter& end_object() { return close('}'); }
+  JsonWriter& begin_array() { return open('['); }
+  JsonWriter& end_array() { return close(']'); }
   // The name of the next member of the open object.
   JsonWriter& key(std::string_view name);
 
@@ -42,11 +42,13 @@ class JsonWriter {
   JsonWriter& array_of(const std::vector<std::string>& items);
 
   bool replaced() const { return m_replaced; }
-  const std::string& text() const { return m_out; }
   std::string take() { return std::move(m_out); }
 
  private:
   void before_value();
+  JsonWriter& open(char bracket);
+  JsonWriter& close(char bracket);
+  JsonWriter& number_text(std::string_view digits);
 
   std::string m_out;
   // Per open object or array: whether it has an element yet.

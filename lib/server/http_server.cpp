@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -38,18 +38,18 @@ using tcp = net::ip::tcp;
 namespace {
 
 // Milliseconds rounded to the microsecond, as the shortest decimal that is that double ("2.0",
-// "0.125", "13.5"): what nlohmann writes for std::round(ms * 1000) / 1000.
+// "0.125", "13.5"): what nlohmann writes for std::round(ms * 1000) / 1000. A duration from the
+// steady clock is never negative.
 std::string milliseconds_text(double ms) {
-  const long long micros = std::llround(ms * 1000);
-  const long long whole = micros / 1000;
-  long long fraction = std::llabs(micros % 1000);
-  if (fraction == 0) return fmt::format("{}.0", whole);
+  const long long micros = std::llround(std::max(ms, 0.0) * 1000);
+  long long fraction = micros % 1000;
+  if (fraction == 0) return fmt::format("{}.0", micros / 1000);
   int digits = 3;
   while (fraction % 10 == 0) {
     fraction /= 10;
     --digits;
   }
-  return fmt::format("{}{}.{:0{}}", micros < 0 && whole == 0 ? "-" : "", whole, fraction, digits);
+  return fmt::format("{}.{:0{}}", micros / 1000, fraction, digits);
 }
 
 }  // namespace

@@ -362,6 +362,13 @@ constexpr std::string_view k_credential_columns =
     "virtual_key, trust_status, trust_path, mds, transports, created, last_used";
 constexpr std::string_view k_token_columns = "id, kind, hash, principal, name, scopes, created, expires, revoked, last_used";
 
+// How many columns a list such as k_token_columns names.
+constexpr int column_count(std::string_view columns) {
+  int count = 1;
+  for (std::size_t at = columns.find(", "); at != std::string_view::npos; at = columns.find(", ", at + 2)) ++count;
+  return count;
+}
+
 // "a, b" as "t.a, t.b".
 std::string qualified(std::string_view columns, std::string_view table) {
   std::string out;
@@ -706,7 +713,7 @@ class SqliteStore final : public Store {
     q.blob(hash);
     return q.row(
         [](const Query& row) {
-          constexpr int k_principal_first = 10;  // after the token's columns
+          constexpr int k_principal_first = column_count(k_token_columns);
           TokenWithPrincipal found{.token = read_token(row), .principal = std::nullopt};
           if (!row.column_null(k_principal_first)) found.principal = read_principal_at(row, k_principal_first);
           return found;

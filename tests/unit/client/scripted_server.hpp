@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/client.hpp"
@@ -163,30 +164,65 @@ class ScriptedServer {
   std::unique_ptr<server::HttpServer> m_server;
 };
 
+// A TCP socket bound to a free loopback port, and that port.
+inline int bound_loopback_socket(unsigned& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t size = sizeof address;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
 // A loopback port where nothing listens: bound (so no one else takes it) but not listening, so a
 // connection to it is refused.
 class RefusingPort {
  public:
-  RefusingPort() {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(m_fd >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t size = sizeof address;
-    REQUIRE(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-    m_port = ntohs(address.sin_port);
-  }
+  RefusingPort() : m_fd(bound_loopback_socket(m_port)) {}
   ~RefusingPort() { ::close(m_fd); }
   RefusingPort(const RefusingPort&) = delete;
   RefusingPort& operator=(const RefusingPort&) = delete;
   unsigned port() const { return m_port; }
 
  private:
-  int m_fd = -1;
   unsigned m_port = 0;
+  int m_fd = -1;
+};
+
+// A loopback port that accepts each connection and closes it once the client has begun its TLS
+// handshake, as a server killed or restarting mid-handshake does.
+class HandshakeCuttingPort {
+ public:
+  HandshakeCuttingPort() : m_fd(bound_loopback_socket(m_port)) {
+    REQUIRE(::listen(m_fd, 8) == 0);
+    m_thread = std::thread([this] {
+      while (true) {
+        const int fd = ::accept(m_fd, nullptr, nullptr);
+        if (fd < 0) return;  // shut down
+        char byte = 0;
+        (void)::recv(fd, &byte, 1, 0);  // the ClientHello has begun
+        ::close(fd);
+      }
+    });
+  }
+  ~HandshakeCuttingPort() {
+    ::shutdown(m_fd, SHUT_RDWR);  // ends the accept
+    m_thread.join();
+    ::close(m_fd);
+  }
+  HandshakeCuttingPort(const HandshakeCuttingPort&) = delete;
+  HandshakeCuttingPort& operator=(const HandshakeCuttingPort&) = delete;
+  unsigned port() const { return m_port; }
+
+ private:
+  unsigned m_port = 0;
+  int m_fd = -1;
+  std::thread m_thread;
 };
 
 }  // namespace acctsec::test

@@ -1,13 +1,6 @@
 // Replies cut short, and which failures mark the server as unavailable for now (what lets
 // `access wait` keep waiting through a restart) and which do not.
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <thread>
 
 #include "client/client.hpp"
 #include "server/dev_pki.hpp"
@@ -159,36 +152,13 @@ TEST_SUITE("client::unavailable") {
   }
 
   TEST_CASE("a server that closes the connection in the middle of the TLS handshake is unavailable, not untrusted") {
-    // Accepts and closes at once, as a server killed or restarting mid-handshake does.
-    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(listener >= 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(listener, 8) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    std::atomic<bool> done{false};
-    std::thread closer([&] {
-      while (!done) {
-        const int fd = ::accept(listener, nullptr, nullptr);
-        if (fd < 0) break;
-        char byte = 0;
-        (void)::recv(fd, &byte, 1, 0);  // the ClientHello has begun: the handshake is under way
-        ::close(fd);
-      }
-    });
+    test::HandshakeCuttingPort cutting;
     ClientOptions options;
-    options.base_url = "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    options.base_url = "https://127.0.0.1:" + std::to_string(cutting.port());
     options.retry = RetryPolicy{.max_retries = 1, .initial_backoff = 1ms, .max_backoff = 2ms};
     auto opened = Client::open(std::move(options));
     REQUIRE(opened.has_value());
     auto reply = opened->get("/v1/health");
-    done = true;
-    ::shutdown(listener, SHUT_RDWR);
-    ::close(listener);
-    closer.join();
     REQUIRE_FALSE(reply.has_value());
     CHECK_MESSAGE(reply.error().unavailable, reply.error().message);
     CHECK_FALSE(reply.error().tls_failure);
