@@ -1007,10 +1007,14 @@ class SqliteStore final : public Store {
     std::unique_lock<std::mutex> lock;
   };
 
-  // The first free reader, starting at a rotating index so that the load spreads; when all are
-  // busy, waits for the one at that index.
+  // The first free reader, starting from the calling thread's own. A connection drops its page
+  // cache whenever the writer has committed since its last read; a thread that keeps to one
+  // connection pays that once per commit, not once per query (an audited read makes three).
+  // When all are busy, waits for the thread's own.
   HeldReader take_reader() {
-    const std::size_t start = m_next_reader.fetch_add(1, std::memory_order_relaxed) % k_read_connections;
+    static std::atomic<std::size_t> threads_seen{0};
+    thread_local const std::size_t home = threads_seen.fetch_add(1, std::memory_order_relaxed);
+    const std::size_t start = home % k_read_connections;
     for (std::size_t i = 0; i < k_read_connections; ++i) {
       Connection& reader = m_readers[(start + i) % k_read_connections];
       if (std::unique_lock lock(reader.mutex, std::try_to_lock); lock.owns_lock()) return {reader, std::move(lock)};
@@ -1173,7 +1177,6 @@ class SqliteStore final : public Store {
 
   Connection m_writer;  // every write, and the audit head (read as the writer sees it)
   std::array<Connection, k_read_connections> m_readers;  // every other read; closed before the writer
-  std::atomic<std::size_t> m_next_reader{0};
   std::unique_ptr<WalCheckpointer> m_checkpointer;  // last: its hook on the writer goes first
 };
 
@@ -1212,6 +1215,11 @@ Result<void> migrate(sqlite3* db, const std::string& path) {
 // a reader is only ever used under its Connection's mutex, so SQLite's own would be paid for
 // twice on every query. Errors: usage (cannot open it).
 Result<DbPtr> open_connection(const std::string& path, int mode) {
+  // SQLite's allocation statistics take one process-wide mutex on every allocation, which the
+  // io threads and the writer then contend for; nothing here reads them. Only possible before
+  // SQLite initializes, so a process that opened a database another way keeps them.
+  static const int no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)no_memstatus;
   sqlite3* raw = nullptr;
   const int threading = mode == SQLITE_OPEN_READONLY ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, mode | threading, nullptr);

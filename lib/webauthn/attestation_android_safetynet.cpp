@@ -1,6 +1,5 @@
 // The "android-safetynet" attestation statement format (WebAuthn Level 3 §8.5): a SafetyNet
 // attestation response, a JWS signed by attest.android.com, whose nonce binds the registration.
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -8,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "core/timestamp.hpp"
 #include "webauthn/attestation_statement.hpp"
 #include "webauthn/hash.hpp"
 #include "webauthn/jws.hpp"
@@ -28,10 +28,6 @@ constexpr std::chrono::milliseconds k_max_skew{60'000};
 std::unexpected<Error> rejected(std::string message) {
   ERR_clear_error();
   return fail(ErrorCategory::rejected, "android-safetynet: " + std::move(message));
-}
-
-std::string utc_text(std::chrono::system_clock::time_point time) {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", std::chrono::floor<std::chrono::seconds>(time));
 }
 
 }  // namespace
@@ -95,12 +91,12 @@ Result<AttestationResult> attestation_verify_android_safetynet(const Attestation
   const std::chrono::system_clock::time_point stamped_at{stamped};
   if (stamped > at_ms + k_max_skew) {
     return rejected(fmt::format("timestampMs ({}) is more than {} s after the verification time ({})",
-                                utc_text(stamped_at), k_max_skew.count() / 1000, utc_text(at)));
+                                format_timestamp(stamped_at), k_max_skew.count() / 1000, format_timestamp(at)));
   }
   if (stamped < at_ms - k_max_age) {
     return rejected(fmt::format("timestampMs ({}) is more than {} s before the verification time ({}); the response "
                                 "is too old",
-                                utc_text(stamped_at), k_max_age.count() / 1000, utc_text(at)));
+                                format_timestamp(stamped_at), k_max_age.count() / 1000, format_timestamp(at)));
   }
   return AttestationResult{AttestationType::basic, std::move(jws->chain)};
 }

@@ -1,5 +1,9 @@
 #include "core/timestamp.hpp"
 
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
 #include <doctest/doctest.h>
 
 using namespace acctsec;
@@ -53,5 +57,21 @@ TEST_SUITE("core::timestamp") {
     CHECK(format_timestamp(at, true) == "2026-12-01T09:30:05.000Z");
     CHECK(parse_timestamp(format_timestamp(at)) == at);
     CHECK(parse_timestamp(format_timestamp(at + 250ms, true)) == at);
+  }
+
+  TEST_CASE("formats times in UTC whatever the local time zone, before 1970 too") {
+    using namespace std::chrono;
+    const char* was = std::getenv("TZ");
+    const std::string saved = was ? was : "";
+    ::setenv("TZ", "JST-9", 1);  // UTC+9 as a POSIX rule (no zone files needed): a local rendering would show it
+    ::tzset();
+    const sys_seconds at = sys_days{2026y / December / 31} + 23h + 59min + 59s;
+    CHECK(format_timestamp(at) == "2026-12-31T23:59:59Z");
+    CHECK(format_timestamp(at + 1s, true) == "2027-01-01T00:00:00.000Z");
+    CHECK(format_timestamp(sys_days{1969y / July / 20} + 20h + 17min + 40s - 1ms, true) == "1969-07-20T20:17:39.999Z");
+    CHECK(format_timestamp(sys_days{2024y / February / 29}) == "2024-02-29T00:00:00Z");
+    if (was) ::setenv("TZ", saved.c_str(), 1);
+    else ::unsetenv("TZ");
+    ::tzset();
   }
 }
