@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <type_traits>
 
 #include "server/wal_checkpointer.hpp"
@@ -561,16 +562,21 @@ class SqliteStore final : public Store {
       rollback_locked();  // a failed COMMIT can leave the transaction open
       return error;
     }
+    m_known_head.reset();  // read anew by the next commit
     return {};
   }
 
   Result<std::vector<Result<AuditEntry>>> audit_commit(const AuditHead& head, std::span<AuditedWrite> writes) override {
     const std::lock_guard lock(m_writer.mutex);
-    auto stored = head_locked();
-    if (!stored) return fail(stored.error());
-    if (stored->seq != head.seq || stored->hash != head.hash)
-      return fail(ErrorCategory::usage, fmt::format("store: the audit head is {}, not {}", stored->seq, head.seq));
+    // The head is checked inside the write transaction, so that no other writer can move it
+    // between the check and the first insert.
     if (auto begun = exec(m_writer.db.get(), "BEGIN IMMEDIATE", "starting an audit transaction"); !begun) return fail(begun.error());
+    auto stored = head_in_transaction_locked();
+    if (!stored || stored->seq != head.seq || stored->hash != head.hash) {
+      rollback_locked();
+      if (!stored) return fail(stored.error());
+      return fail(ErrorCategory::usage, fmt::format("store: the audit head is {}, not {}", stored->seq, head.seq));
+    }
     std::vector<Result<AuditEntry>> results;
     results.reserve(writes.size());
     AuditHead next = head;
@@ -618,6 +624,7 @@ class SqliteStore final : public Store {
       rollback_locked();
       return error;
     }
+    m_known_head = next;  // this connection's own commit leaves data_version as it was
     return results;
   }
 
@@ -1057,7 +1064,28 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  void rollback_locked() { sqlite3_exec(m_writer.db.get(), "ROLLBACK", nullptr, nullptr, nullptr); }
+  void rollback_locked() {
+    sqlite3_exec(m_writer.db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    m_known_head.reset();
+  }
+
+  // The audit head within the open write transaction. What this connection committed last is
+  // known; a commit by any other connection (another process on the file, say) changes PRAGMA
+  // data_version, and then the head is read again. Saves a query and a read transaction on
+  // every group commit.
+  Result<AuditHead> head_in_transaction_locked() {
+    auto stmt = m_writer.cached("PRAGMA data_version");
+    if (!stmt) return fail(stmt.error());
+    Query q(m_writer.db.get(), *stmt);
+    if (q.step() != SQLITE_ROW) return db_error(m_writer.db.get(), "reading the database's data version");
+    const std::int64_t version = q.column_integer(0);
+    if (m_known_head && version == m_known_version) return *m_known_head;
+    auto head = head_locked();
+    if (!head) return head;
+    m_known_head = *head;
+    m_known_version = version;
+    return head;
+  }
 
   // The writes of audit_commit, inside its transaction (on the writer, m_writer.mutex held).
   class Transaction final : public StoreTransaction {
@@ -1176,6 +1204,8 @@ class SqliteStore final : public Store {
   };
 
   Connection m_writer;  // every write, and the audit head (read as the writer sees it)
+  std::optional<AuditHead> m_known_head;  // under m_writer.mutex: see head_in_transaction_locked
+  std::int64_t m_known_version = 0;
   std::array<Connection, k_read_connections> m_readers;  // every other read; closed before the writer
   std::unique_ptr<WalCheckpointer> m_checkpointer;  // last: its hook on the writer goes first
 };
