@@ -1248,8 +1248,7 @@ Result<DbPtr> open_connection(const std::string& path, int mode) {
   // SQLite's allocation statistics take one process-wide mutex on every allocation, which the
   // io threads and the writer then contend for; nothing here reads them. Only possible before
   // SQLite initializes, so a process that opened a database another way keeps them.
-  static const int no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-  (void)no_memstatus;
+  [[maybe_unused]] static const int no_memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   sqlite3* raw = nullptr;
   const int threading = mode == SQLITE_OPEN_READONLY ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, mode | threading, nullptr);

@@ -169,28 +169,28 @@ TEST_SUITE("server::sqlite_store") {
     test::ScratchDir dir;
     auto store = sqlite_store_open(dir.file("acctsec.db"));
     REQUIRE(store.has_value());
-    auto read = [](int n) {
+    auto audited_read = [](int n) {
       return AuditedWrite{.change = {}, .event = AuditEvent{.time = "2026-12-01T10:00:00Z", .actor = "helpdesk@example.com",
                                                             .action = "account.security.read", .resource = "account:c-" + std::to_string(n),
                                                             .grant = "g-1", .detail = {{"request", "r-1"}}}};
     };
-    REQUIRE(commit_all(**store, {read(1), read(2)}));  // this connection now knows the head it left
+    REQUIRE(commit_all(**store, {audited_read(1), audited_read(2)}));  // this connection now knows the head it left
     const auto mine = (*store)->audit_head();
     REQUIRE(mine.has_value());
     {
       // Another writer of the same file (a second process, say) appends behind this store's back.
       auto other = sqlite_store_open(dir.file("acctsec.db"));
       REQUIRE(other.has_value());
-      REQUIRE(commit_all(**other, {read(3)}));
+      REQUIRE(commit_all(**other, {audited_read(3)}));
     }
-    std::vector<AuditedWrite> late = {read(4)};
+    std::vector<AuditedWrite> late = {audited_read(4)};
     const auto refused = (*store)->audit_commit(*mine, late);
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().category == ErrorCategory::usage);
     CHECK(refused.error().message == "store: the audit head is 3, not 2");
     CHECK((*store)->audit_head()->seq == 3);
     // From the head as it now is, the next commit goes on, and the chain still verifies.
-    REQUIRE(commit_all(**store, {read(5)}));
+    REQUIRE(commit_all(**store, {audited_read(5)}));
     const auto all = (*store)->audit_page(0, 10);
     REQUIRE(all.has_value());
     REQUIRE(all->size() == 4);
