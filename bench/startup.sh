@@ -3,7 +3,11 @@
 # the same run: median wall time over N runs (interleaved, so drift hits all three alike) and
 # peak resident memory (GNU time's %M), with ratios to the anchor.
 # Target (issue 2): no slower than fido2-token -L, peak memory within 1.5x of it.
-# Usage: bench/startup.sh [path/to/acctsec] [runs]
+# Beside them, when it is built: the floor, bench/startup_floor (acctsec's stack with none of its
+# code: CLI11 parsing acctsec's global options and `key list`, libfido2's device list, iostreams,
+# linked as acctsec is), so the run also says how much of the start-up the stack alone takes.
+# Usage: bench/startup.sh [path/to/acctsec] [runs]  (ACCTSEC_STARTUP_FLOOR names another floor
+# binary; "none" leaves it out)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 acctsec=${1:-build/default/cli/acctsec}
@@ -14,6 +18,13 @@ command -v fido2-token >/dev/null || { echo "bench: fido2-token missing (scripts
 
 names=("fido2-token -L" "acctsec version" "acctsec key list")
 cmds=("fido2-token -L" "$acctsec version" "$acctsec key list")
+floor=${ACCTSEC_STARTUP_FLOOR:-$(dirname "$acctsec")/../bench/startup_floor/startup_floor}
+if [ "$floor" != none ] && [ -x "$floor" ]; then
+  names+=("floor key list")
+  cmds+=("$floor key list")
+elif [ "$floor" != none ]; then
+  echo "bench: no floor program at $floor (built with the tests); leaving it out" >&2
+fi
 declare -A times mem
 
 for ((i = 0; i < runs; i++)); do
@@ -38,3 +49,4 @@ for j in "${!cmds[@]}"; do
     "$(echo "${mem[$j]} / $anchor_m" | bc -l)"
 done
 echo "runs: $runs each, interleaved; anchor: fido2-token -L"
+[ "${#cmds[@]}" -lt 4 ] || echo "floor: acctsec's stack alone (bench/startup_floor), not a target"
