@@ -23,10 +23,13 @@ bool canonical_domain(const nlohmann::json& value) {
 }
 
 std::string sha256_hex(std::string_view data) {
+  // Fetched once: EVP_sha256() is looked up in the provider on every digest (the writer hashes
+  // each entry it commits).
+  static const EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   // Only allocation failure or a broken provider makes this fail; nothing can be recovered.
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) std::abort();
+  if (sha256 == nullptr || EVP_Digest(data.data(), data.size(), digest, &length, sha256, nullptr) != 1) std::abort();
   return hex_encode(ByteView(digest, length));
 }
 
