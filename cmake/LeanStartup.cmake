@@ -50,7 +50,8 @@ function(acctsec_startup_order target list)
   set(probe_dir ${CMAKE_CURRENT_BINARY_DIR}/startup-order-probe)
   file(MAKE_DIRECTORY ${probe_dir})
   file(WRITE ${probe_dir}/probe.cpp "int main() { return 0; }\n")
-  execute_process(COMMAND ${CMAKE_CXX_COMPILER} probe.cpp -o probe -Wl,--verbose
+  separate_arguments(link_flags UNIX_COMMAND "${CMAKE_EXE_LINKER_FLAGS}")  # the same linker as the real link
+  execute_process(COMMAND ${CMAKE_CXX_COMPILER} ${link_flags} probe.cpp -o probe -Wl,--verbose
                   WORKING_DIRECTORY ${probe_dir} OUTPUT_VARIABLE verbose ERROR_QUIET RESULT_VARIABLE status)
   set(rule "==================================================\n")
   string(FIND "${verbose}" "${rule}" first)
@@ -67,7 +68,7 @@ function(acctsec_startup_order target list)
   string(SUBSTRING "${verbose}" ${script_start} ${script_length} script)
   string(REPLACE "${text_statement}" "${text_statement}    INCLUDE \"${list}\"\n" script "${script}")
   set(script_file ${CMAKE_CURRENT_BINARY_DIR}/${target}.ld)
-  file(WRITE ${script_file} "/* The linker's default script, with ${list} leading .text (cmake/StartupOrder.cmake). */\n${script}")
+  file(WRITE ${script_file} "/* The linker's default script, with ${list} leading .text (cmake/LeanStartup.cmake). */\n${script}")
   target_link_options(${target} PRIVATE LINKER:-T,${script_file})
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS ${list} ${script_file})
   set_property(GLOBAL APPEND PROPERTY ACCTSEC_STARTUP_ORDERED ${target})  # tests/cli/startup_order_test.sh
