@@ -19,7 +19,9 @@ command -v fido2-token >/dev/null || { echo "bench: fido2-token missing (scripts
 names=("fido2-token -L" "acctsec version" "acctsec key list")
 cmds=("fido2-token -L" "$acctsec version" "$acctsec key list")
 floor=${ACCTSEC_STARTUP_FLOOR:-$(dirname "$acctsec")/../bench/startup_floor/startup_floor}
+with_floor=0
 if [ "$floor" != none ] && [ -x "$floor" ]; then
+  with_floor=1
   names+=("floor key list")
   cmds+=("$floor key list")
 elif [ "$floor" != none ]; then
@@ -49,4 +51,4 @@ for j in "${!cmds[@]}"; do
     "$(echo "${mem[$j]} / $anchor_m" | bc -l)"
 done
 echo "runs: $runs each, interleaved; anchor: fido2-token -L"
-[ "${#cmds[@]}" -lt 4 ] || echo "floor: acctsec's stack alone (bench/startup_floor), not a target"
+[ "$with_floor" -eq 0 ] || echo "floor: acctsec's stack alone (bench/startup_floor), not a target"

@@ -11,7 +11,12 @@ symbols=$(nm -C --defined-only "$acctsec")
 status=0
 for function in "main" "acctsec::cli::run(int, char**)" "acctsec::cli::add_global_options(" \
   "CLI::App::App(" "CLI::Option::Option(" "std::ios_base::Init::Init()" "std::locale::_Impl::_Impl(unsigned long)"; do
-  address=$(awk -v f="$function" 'index($0, " " f) { print $1; exit }' <<<"$symbols")
+  # A name ending in "(" is matched as a prefix (any overload), any other one exactly.
+  address=$(awk -v f="$function" '{
+    name = $0
+    sub(/^[^ ]+ [^ ]+ /, "", name)
+    if (name == f || (f ~ /[(]$/ && index(name, f) == 1)) { print $1; exit }
+  }' <<<"$symbols")
   if [ -z "$address" ]; then
     echo "FAIL: $function is not in $acctsec"
     status=1
