@@ -184,9 +184,9 @@ Result<int> run_serve(const ServeOptions& o, Context& ctx) {
     }
   };
   args.info = [](void* context, const char* text) { static_cast<Context*>(context)->out.info(text); };
-  args.access_line = [](void* context, const char* line) {
+  args.access_lines = [](void* context, const char* lines) {
     auto& c = *static_cast<Context*>(context);
-    *c.deps.err << line << '\n' << std::flush;
+    *c.deps.err << lines << std::flush;
   };
   args.should_stop = [](void*) { return cancel_requested() ? 1 : 0; };
   const int rc = (*run)(&args);

@@ -15,7 +15,7 @@
 #include "core/error.hpp"
 #include "core/file.hpp"
 #include "core/public_key_pin.hpp"
-#include "server/access_log_file.hpp"
+#include "server/access_log_buffer.hpp"
 #include "server/access_routes.hpp"
 #include "server/account_routes.hpp"
 #include "server/audit_routes.hpp"
@@ -44,22 +44,21 @@ int failed(AcctsecServeArgs* args, const Error& error) {
   return -1;
 }
 
-// JSON lines to the binary's stderr, or appended to a file; one writer at a time.
+// JSON lines to the binary's stderr, or appended to a file, in blocks (see access_log_buffer.hpp).
+// Stderr may be a terminal someone watches, so its lines wait less.
 Result<AccessLog> access_log_for(AcctsecServeArgs* args) {
   const std::string where = args->access_log ? args->access_log : "-";
   if (where == "off") return AccessLog{};
-  auto mutex = std::make_shared<std::mutex>();
+  std::shared_ptr<AccessLogBuffer> buffer;
   if (where == "-") {
-    return AccessLog([mutex, args](const AccessRecord& record) {
-      const std::string line = access_record_json(record);
-      const std::lock_guard lock(*mutex);
-      args->access_line(args->context, line.c_str());
-    });
+    buffer = AccessLogBuffer::to_sink([args](const std::string& block) { args->access_lines(args->context, block.c_str()); },
+                                      std::chrono::milliseconds(100));
+  } else {
+    auto opened = AccessLogBuffer::open_file(where);
+    if (!opened) return fail(opened.error());
+    buffer = std::move(*opened);
   }
-  auto opened = AccessLogFile::open(where);
-  if (!opened) return fail(opened.error());
-  std::shared_ptr<AccessLogFile> file = std::move(*opened);
-  return AccessLog([file](const AccessRecord& record) { file->append(access_record_json(record)); });
+  return AccessLog([buffer](const AccessRecord& record) { buffer->append(access_record_json(record)); });
 }
 
 // A server allocates and frees the same sizes all day. By default glibc hands the free top of a

@@ -8,7 +8,7 @@
 
 extern "C" {
 
-inline constexpr int k_acctsec_serve_abi = 2;
+inline constexpr int k_acctsec_serve_abi = 3;
 inline constexpr const char* k_acctsec_serve_symbol = "acctsec_serve_run";
 
 struct AcctsecServeArgs {
@@ -20,7 +20,7 @@ struct AcctsecServeArgs {
   unsigned port;
   const char* tls_cert;  // empty: make or reuse the --dev PKI in data_dir
   const char* tls_key;
-  const char* access_log;  // "-" (through `access_line`), "off", or a file to append to
+  const char* access_log;  // "-" (through `access_lines`), "off", or a file to append to
   unsigned threads;
   unsigned max_connections;
   long long request_timeout_ms;
@@ -36,7 +36,7 @@ struct AcctsecServeArgs {
   // Once listening: the members of the acctsec.serve.ready/1 document, as a JSON object.
   void (*ready)(void* context, const char* ready_json);
   void (*info)(void* context, const char* text);
-  void (*access_line)(void* context, const char* line);  // one JSON line, no newline
+  void (*access_lines)(void* context, const char* lines);  // one or more JSON lines, each ending in a newline
   int (*should_stop)(void* context);                      // polled; non-zero starts the drain
 
   // Filled when acctsec_serve_run returns -1: an acctsec::ErrorCategory value and the message.
