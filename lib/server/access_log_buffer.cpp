@@ -57,47 +57,32 @@ AccessLogBuffer::~AccessLogBuffer() {
   m_thread.request_stop();
   m_wake.notify_all();
   m_thread.join();
-  std::unique_lock lock(m_mutex);
-  std::string rest;
-  rest.swap(m_pending);
-  hand_on(lock, rest);
+  if (!m_pending.empty()) m_sink(m_pending);  // the flusher has stopped: nobody else touches it
 }
 
 void AccessLogBuffer::append(std::string_view line) {
-  std::unique_lock lock(m_mutex);
+  const std::lock_guard lock(m_mutex);
   const bool first = m_pending.empty();
   m_pending.append(line);
   m_pending.push_back('\n');
-  if (m_pending.size() >= k_block) {
-    std::string full;
-    full.swap(m_pending);
-    hand_on(lock, full);
-  } else if (first) {
-    m_wake.notify_one();
-  }
+  // The flusher writes; a request's thread only wakes it (for the first line, or a full block).
+  if (first || m_pending.size() >= k_block) m_wake.notify_one();
 }
 
 void AccessLogBuffer::run(std::stop_token stop) {
+  std::string block;
   std::unique_lock lock(m_mutex);
   while (!stop.stop_requested()) {
     m_wake.wait(lock, stop, [&] { return !m_pending.empty(); });
     if (stop.stop_requested()) return;
-    // Lines arriving meanwhile join the block.
-    m_wake.wait_for(lock, stop, m_flush_after, [] { return false; });
-    std::string block;
+    // Lines arriving meanwhile join the block, until it is full.
+    m_wake.wait_for(lock, stop, m_flush_after, [&] { return m_pending.size() >= k_block; });
     block.swap(m_pending);
-    hand_on(lock, block);
+    lock.unlock();
+    m_sink(block);
+    block.clear();
     lock.lock();
   }
-}
-
-void AccessLogBuffer::hand_on(std::unique_lock<std::mutex>& lock, std::string& block) {
-  // The sink's lock is taken before the buffer's is let go, so blocks reach the sink in the order
-  // they were taken; appends go on meanwhile.
-  const std::lock_guard sink_lock(m_sink_mutex);
-  lock.unlock();
-  if (!block.empty()) m_sink(block);
-  block.clear();
 }
 
 }  // namespace acctsec::server

@@ -1,11 +1,11 @@
 // The access log's JSON lines, handed on in blocks instead of a write per request.
 //
-// Lines gather in memory and go to the sink (a file, or the binary's stderr) when 64 KiB have
-// gathered, a short delay after the first of them, and when the log closes. A write per line
-// cost the server threads a system call and a shared lock on every request (a seventh of the
-// audited-read rate in bench/serve_reads.sh). The access log is for operators; the durable
-// record of who read what is the audit log, so a crash may lose the last fraction of a second of
-// access lines but never an audit entry.
+// Lines gather in memory and go to the sink (a file, or the binary's stderr) from the buffer's
+// own thread: when 64 KiB have gathered, a short delay after the first of them, and the rest when
+// the log closes. A write per line cost the server threads a system call and a shared lock on
+// every request (a seventh of the audited-read rate in bench/serve_reads.sh). The access log is
+// for operators; the durable record of who read what is the audit log, so a crash may lose the
+// last fraction of a second of access lines but never an audit entry.
 #pragma once
 
 #include <chrono>
@@ -23,8 +23,8 @@ namespace acctsec::server {
 
 class AccessLogBuffer {
  public:
-  // Takes a block of whole lines, each ending in a newline. Called by one thread at a time, in
-  // the order the lines were appended.
+  // Takes a block of whole lines, each ending in a newline. Called from the buffer's own thread
+  // (and, for the rest, from its destructor), so one block at a time, in the order appended.
   using Sink = std::function<void(const std::string& block)>;
 
   // Appends to the file at `path`, mode 0640. Errors: usage (it cannot be opened).
@@ -44,13 +44,10 @@ class AccessLogBuffer {
  private:
   AccessLogBuffer(Sink sink, std::chrono::milliseconds flush_after);
   void run(std::stop_token stop);
-  // Hands `block` on and empties it; called with m_mutex held, which it releases (see the .cpp).
-  void hand_on(std::unique_lock<std::mutex>& lock, std::string& block);
 
   const Sink m_sink;
   const std::chrono::milliseconds m_flush_after;
-  std::mutex m_mutex;       // m_pending
-  std::mutex m_sink_mutex;  // one block at a time into the sink, in order
+  std::mutex m_mutex;  // m_pending
   std::condition_variable_any m_wake;
   std::string m_pending;
   std::jthread m_thread;  // last: it starts once the rest is set
